@@ -1,0 +1,240 @@
+// Package store defines the storage seam of wiredesk: the Store interface, its
+// parameter and result types and sentinel errors. Backends live in sqlite/ and
+// postgres/; storetest/ is the conformance suite both must pass.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/wiredesk/wiredesk/internal/story"
+)
+
+// Sentinel errors callers act on.
+var (
+	// ErrNotFound: the row asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrSchemaOutdated: the database has migrations this binary has not
+	// applied; run `wiredesk migrate`.
+	ErrSchemaOutdated = errors.New("database schema is not up to date: run `wiredesk migrate`")
+	// ErrSchemaNewer: the database was migrated by a newer wiredesk.
+	ErrSchemaNewer = errors.New("database schema is newer than this wiredesk binary")
+)
+
+// Store is everything wiredesk keeps. Every method is safe for concurrent use.
+type Store interface {
+	// Migrate applies the embedded migrations not yet applied, in order.
+	Migrate(ctx context.Context) error
+	// CheckSchema returns ErrSchemaOutdated or ErrSchemaNewer unless the
+	// database is exactly at this binary's schema version.
+	CheckSchema(ctx context.Context) error
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+
+	// InTx runs fn in one write transaction, committed when fn returns nil
+	// and rolled back otherwise. apply runs each item in its own InTx.
+	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+
+	// UpsertSource creates a source or updates its configuration by name,
+	// keeping its health and conditional-GET state.
+	UpsertSource(ctx context.Context, p *UpsertSourceParams) (*Source, error)
+	GetSource(ctx context.Context, name string) (*Source, error)
+	GetSourceByID(ctx context.Context, id int64) (*Source, error)
+	ListSources(ctx context.Context) ([]*Source, error)
+	// RecordPoll stores the outcome of one fetch of a source: its health and
+	// its conditional-GET validators.
+	RecordPoll(ctx context.Context, p *RecordPollParams) (*Source, error)
+
+	// InsertDelivery archives one raw payload byte for byte with its SHA-256.
+	// The same bytes from the same source are archived once: a repeat returns
+	// the first delivery with Repeat set.
+	InsertDelivery(ctx context.Context, p *InsertDeliveryParams) (*Delivery, error)
+	GetDelivery(ctx context.Context, id int64) (*Delivery, error)
+	// FinishDelivery records what decoding and applying a delivery gave.
+	FinishDelivery(ctx context.Context, p *FinishDeliveryParams) error
+
+	// GetStory returns a story with its current version.
+	GetStory(ctx context.Context, id int64) (*story.Story, error)
+	// ListStories returns visible stories, newest publication first.
+	ListStories(ctx context.Context, p *ListStoriesParams) ([]*story.Story, error)
+	// CountStories counts stories in every state; for tests and health.
+	CountStories(ctx context.Context) (int, error)
+	// ListVersions returns every stored version of a story, oldest first.
+	ListVersions(ctx context.Context, storyID int64) ([]*Version, error)
+}
+
+// Tx is the write side of one transaction: the primitives apply composes.
+// Backends keep the SQL; apply keeps the decisions.
+type Tx interface {
+	// LockStory finds the story keyed by (agency, uri), creating it in
+	// state p.State when absent, and locks it for the rest of the
+	// transaction so two nodes cannot apply to one story at once.
+	LockStory(ctx context.Context, p *LockStoryParams) (s *story.Story, created bool, err error)
+	// VersionExists reports whether the story already has this version key.
+	VersionExists(ctx context.Context, storyID int64, versionKey string) (bool, error)
+	// InsertVersion stores one immutable version row.
+	InsertVersion(ctx context.Context, p *InsertVersionParams) (*Version, error)
+	// SetCurrent makes a version the one on show and sets the story's state.
+	SetCurrent(ctx context.Context, p *SetCurrentParams) error
+}
+
+// SourceState is a source's health as readers of `source list` see it.
+type SourceState string
+
+// Source health states. A failing source is never dropped.
+const (
+	SourceNew      SourceState = "new"
+	SourceHealthy  SourceState = "healthy"
+	SourceDegraded SourceState = "degraded"
+	SourceFailing  SourceState = "failing"
+)
+
+// Source is one configured feed with its health.
+type Source struct {
+	ID       int64
+	Name     string
+	URL      string
+	Format   string // "" means detect from content
+	Agency   string
+	Interval time.Duration
+	// AllowPrivate lets the source's URL resolve to loopback or private
+	// addresses (the demo and tests; off for real sources).
+	AllowPrivate bool
+	Paused       bool
+
+	ETag         string
+	LastModified string
+
+	State               SourceState
+	ConsecutiveFailures int
+	LastAttemptAt       *time.Time
+	LastSuccessAt       *time.Time
+	LastError           string
+	LastErrorAt         *time.Time
+	NextAttemptAt       *time.Time
+	// IDsDerived is set when the last delivery had items without ids, whose
+	// ids were derived from their links (DESIGN §4 rule 1).
+	IDsDerived bool
+	CreatedAt  time.Time
+}
+
+// UpsertSourceParams configures a source.
+type UpsertSourceParams struct {
+	Name         string
+	URL          string
+	Format       string
+	Agency       string
+	Interval     time.Duration
+	AllowPrivate bool
+	Paused       bool
+}
+
+// RecordPollParams is the outcome of one fetch.
+type RecordPollParams struct {
+	SourceID      int64
+	At            time.Time
+	Err           string // empty on success
+	NotModified   bool
+	ETag          string
+	LastModified  string
+	IDsDerived    bool
+	NextAttemptAt time.Time
+}
+
+// Delivery is one raw payload received from a source, archived as received.
+type Delivery struct {
+	ID          int64
+	SourceID    *int64 // nil for files pushed by `wiredesk ingest`
+	Origin      string // URL fetched or file path
+	ContentType string
+	SHA256      string
+	Size        int64
+	Body        []byte
+	ReceivedAt  time.Time
+	// Repeat is set when these exact bytes were archived before from the
+	// same source; the returned delivery is the earlier one.
+	Repeat bool
+
+	Format string
+	Items  int
+	Err    string
+}
+
+// InsertDeliveryParams is one raw payload to archive.
+type InsertDeliveryParams struct {
+	SourceID    *int64
+	Origin      string
+	ContentType string
+	Body        []byte
+	ReceivedAt  time.Time
+}
+
+// FinishDeliveryParams records the result of decoding a delivery.
+type FinishDeliveryParams struct {
+	DeliveryID int64
+	Format     string
+	Items      int
+	Err        string
+}
+
+// LockStoryParams keys a story and gives what a new one starts with.
+type LockStoryParams struct {
+	Agency string
+	URI    string
+	Slug   string
+	State  story.State
+	At     time.Time
+}
+
+// Version is one stored version row of a story.
+type Version struct {
+	ID             int64
+	StoryID        int64
+	Key            string
+	Item           *story.Item
+	DeliveryID     *int64
+	DeliverySHA256 string
+	SourceName     string
+	ReceivedAt     time.Time
+	// Applied is false for versions recorded but never shown (an older
+	// version arriving late, DESIGN §4 rule 3).
+	Applied bool
+}
+
+// InsertVersionParams is one version to store.
+type InsertVersionParams struct {
+	StoryID    int64
+	Key        string
+	Item       *story.Item
+	DeliveryID *int64
+	SourceName string
+	ReceivedAt time.Time
+	Applied    bool
+}
+
+// SetCurrentParams puts a version on show.
+type SetCurrentParams struct {
+	StoryID   int64
+	VersionID int64
+	State     story.State
+	Slug      string
+	// PublishedAt is set when the story first becomes visible; later
+	// updates keep the first publication time.
+	PublishedAt *time.Time
+	At          time.Time
+}
+
+// ListStoriesParams pages through visible stories, newest first.
+type ListStoriesParams struct {
+	Limit int
+	// Before, when set, returns stories published before this cursor.
+	Before *StoryCursor
+}
+
+// StoryCursor is a position in the newest-first story list.
+type StoryCursor struct {
+	PublishedAt time.Time
+	ID          int64
+}
