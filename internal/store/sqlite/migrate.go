@@ -1,0 +1,207 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/wiredesk/wiredesk/internal/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// migrationName is NNNN_what.sql; NNNN is the version.
+var migrationName = regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.sql$`)
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations in version order.
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read embedded migrations: %w", err)
+	}
+	var ms []migration
+	seen := map[int]string{}
+	for _, e := range entries {
+		m := migrationName.FindStringSubmatch(e.Name())
+		if m == nil {
+			return nil, fmt.Errorf("embedded migration %q: name is not NNNN_name.sql", e.Name())
+		}
+		v, _ := strconv.Atoi(m[1])
+		if prev, ok := seen[v]; ok {
+			return nil, fmt.Errorf("embedded migrations %q and %q share version %d", prev, e.Name(), v)
+		}
+		seen[v] = e.Name()
+		b, err := fs.ReadFile(migrationFS, "migrations/"+e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read embedded migration %s: %w", e.Name(), err)
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+// Migrate applies the embedded migrations not yet applied, each in its own
+// transaction. Write transactions begin IMMEDIATE, so two processes migrating
+// one file at once take turns, and each re-reads what is applied inside its
+// transaction before applying anything.
+func (s *Store) Migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	const createTable = `
+		CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER PRIMARY KEY,
+			applied_at TEXT    NOT NULL
+		) STRICT`
+	if _, err := s.writer.ExecContext(ctx, createTable); err != nil {
+		return fmt.Errorf("migrate sqlite: create schema_migrations: %w", err)
+	}
+	// A database migrated by a newer binary is left alone entirely.
+	applied, err := appliedVersions(ctx, s.writer)
+	if err != nil {
+		return err
+	}
+	if err := compareSchema(applied, ms); errors.Is(err, store.ErrSchemaNewer) {
+		return err
+	}
+	for _, m := range ms {
+		applied, err := s.applyMigration(ctx, m)
+		if err != nil {
+			return err
+		}
+		if applied {
+			s.log.InfoContext(ctx, "applied migration", "backend", "sqlite", "migration", m.name)
+		}
+	}
+	return nil
+}
+
+// applyMigration applies m unless it is applied already.
+func (s *Store) applyMigration(ctx context.Context, m migration) (applied bool, err error) {
+	sqlTx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("migrate sqlite %s: begin: %w", m.name, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	var n int
+	const isApplied = `SELECT count(*) FROM schema_migrations WHERE version = ?`
+	if err := sqlTx.QueryRowContext(ctx, isApplied, m.version).Scan(&n); err != nil {
+		return false, fmt.Errorf("migrate sqlite %s: read schema_migrations: %w", m.name, err)
+	}
+	if n > 0 {
+		return false, sqlTx.Rollback()
+	}
+	if _, err := sqlTx.ExecContext(ctx, m.sql); err != nil {
+		return false, fmt.Errorf("migrate sqlite %s: %w", m.name, err)
+	}
+	const record = `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`
+	if _, err := sqlTx.ExecContext(ctx, record, m.version, formatTime(dbTime(time.Now()))); err != nil {
+		return false, fmt.Errorf("migrate sqlite %s: record: %w", m.name, err)
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return false, fmt.Errorf("migrate sqlite %s: commit: %w", m.name, err)
+	}
+	return true, nil
+}
+
+// CheckSchema returns store.ErrSchemaOutdated or store.ErrSchemaNewer unless
+// the database has exactly the embedded migrations applied.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	applied, err := appliedVersions(ctx, s.reader)
+	if err != nil {
+		return err
+	}
+	return compareSchema(applied, ms)
+}
+
+// appliedVersions reads schema_migrations; a database without the table has
+// nothing applied.
+func appliedVersions(ctx context.Context, q queryer) (map[int]bool, error) {
+	var n int
+	const hasTable = `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'`
+	if err := q.QueryRowContext(ctx, hasTable).Scan(&n); err != nil {
+		return nil, fmt.Errorf("check sqlite schema: %w", err)
+	}
+	applied := map[int]bool{}
+	if n == 0 {
+		return applied, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("check sqlite schema: read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("check sqlite schema: read schema_migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("check sqlite schema: read schema_migrations: %w", err)
+	}
+	return applied, nil
+}
+
+// compareSchema says how the applied versions stand against the embedded
+// migrations. Newer wins over outdated: a binary older than the database
+// must not run against it even if a gap also exists.
+func compareSchema(applied map[int]bool, ms []migration) error {
+	known := map[int]bool{}
+	for _, m := range ms {
+		known[m.version] = true
+	}
+	var newer []int
+	for v := range applied {
+		if !known[v] {
+			newer = append(newer, v)
+		}
+	}
+	if len(newer) > 0 {
+		sort.Ints(newer)
+		return fmt.Errorf("sqlite schema has unknown migrations %v: %w", newer, store.ErrSchemaNewer)
+	}
+	var missing []int
+	for _, m := range ms {
+		if !applied[m.version] {
+			missing = append(missing, m.version)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("sqlite schema lacks migrations %v: %w", missing, store.ErrSchemaOutdated)
+	}
+	return nil
+}
+
+// errNoRows maps sql.ErrNoRows to store.ErrNotFound.
+func errNoRows(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.ErrNotFound
+	}
+	return err
+}

@@ -1,0 +1,325 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/wiredesk/wiredesk/internal/store"
+	"github.com/wiredesk/wiredesk/internal/story"
+)
+
+const (
+	// defaultListLimit and maxListLimit bound ListStories pages.
+	defaultListLimit = 50
+	maxListLimit     = 500
+)
+
+// storySelect reads a story with its current version (if any) and its
+// number of versions. Callers append the WHERE clause.
+const storySelect = `
+	SELECT s.id, s.agency, s.uri, s.slug, s.state, s.first_seen_at, s.published_at, s.updated_at,
+	       v.version_key, v.item, v.link, v.id_derived, v.delivery_id, v.delivery_sha256, v.source_name,
+	       (SELECT count(*) FROM story_versions c WHERE c.story_id = s.id)
+	FROM stories s
+	LEFT JOIN story_versions v ON v.id = s.current_version_id`
+
+func scanStory(row interface{ Scan(...any) error }) (*story.Story, error) {
+	var (
+		st                                      story.Story
+		state, firstSeen, updated               string
+		published                               sql.NullString
+		versionKey, item, link, sha, sourceName sql.NullString
+		idDerived                               sql.NullBool
+		deliveryID                              sql.NullInt64
+	)
+	err := row.Scan(&st.ID, &st.Agency, &st.URI, &st.Slug, &state, &firstSeen, &published, &updated,
+		&versionKey, &item, &link, &idDerived, &deliveryID, &sha, &sourceName, &st.Versions)
+	if err != nil {
+		return nil, err
+	}
+	st.State = story.State(state)
+	if st.FirstSeenAt, err = parseTime(firstSeen); err != nil {
+		return nil, err
+	}
+	if st.UpdatedAt, err = parseTime(updated); err != nil {
+		return nil, err
+	}
+	if published.Valid {
+		if st.PublishedAt, err = parseTime(published.String); err != nil {
+			return nil, err
+		}
+	}
+	if item.Valid {
+		if st.Current, err = decodeItem(item.String, link.String, idDerived.Bool); err != nil {
+			return nil, fmt.Errorf("story %d: %w", st.ID, err)
+		}
+		st.CurrentVersionKey = versionKey.String
+		st.DeliveryID = deliveryID.Int64
+		st.DeliverySHA256 = sha.String
+		st.SourceName = sourceName.String
+	}
+	return &st, nil
+}
+
+// encodeItem is the stored form of an item: its canonical JSON. Link and
+// IDDerived are left out of that JSON by design and stored beside it.
+func encodeItem(it *story.Item) (string, error) {
+	b, err := json.Marshal(it)
+	if err != nil {
+		return "", fmt.Errorf("encode item %s: %w", it.URI, err)
+	}
+	return string(b), nil
+}
+
+func decodeItem(js, link string, idDerived bool) (*story.Item, error) {
+	var it story.Item
+	if err := json.Unmarshal([]byte(js), &it); err != nil {
+		return nil, fmt.Errorf("decode stored item: %w", err)
+	}
+	it.Link = link
+	it.IDDerived = idDerived
+	return &it, nil
+}
+
+// GetStory returns a story with its current version, or store.ErrNotFound.
+func (s *Store) GetStory(ctx context.Context, id int64) (*story.Story, error) {
+	st, err := scanStory(s.reader.QueryRowContext(ctx, storySelect+` WHERE s.id = ?`, id))
+	if err != nil {
+		return nil, fmt.Errorf("get story %d: %w", id, errNoRows(err))
+	}
+	return st, nil
+}
+
+// ListStories returns visible stories newest first, p.Limit (default 50, at
+// most 500) at a time, after p.Before when set.
+func (s *Store) ListStories(ctx context.Context, p *store.ListStoriesParams) ([]*story.Story, error) {
+	limit := p.Limit
+	if limit <= 0 {
+		limit = defaultListLimit
+	}
+	limit = min(limit, maxListLimit)
+
+	// The state and published_at terms repeat the predicate of the
+	// stories_visible_newest index word for word, so SQLite uses it.
+	// 'published' is the one state for which story.State.Visible is true.
+	const first = storySelect + `
+		WHERE s.state = 'published' AND s.published_at IS NOT NULL
+		ORDER BY s.published_at DESC, s.id DESC
+		LIMIT ?`
+	const after = storySelect + `
+		WHERE s.state = 'published' AND s.published_at IS NOT NULL
+		  AND (s.published_at, s.id) < (?, ?)
+		ORDER BY s.published_at DESC, s.id DESC
+		LIMIT ?`
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if p.Before == nil {
+		rows, err = s.reader.QueryContext(ctx, first, limit)
+	} else {
+		rows, err = s.reader.QueryContext(ctx, after, formatTime(dbTime(p.Before.PublishedAt)), p.Before.ID, limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list stories: %w", err)
+	}
+	defer rows.Close()
+	var sts []*story.Story
+	for rows.Next() {
+		st, err := scanStory(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list stories: %w", err)
+		}
+		sts = append(sts, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list stories: %w", err)
+	}
+	return sts, nil
+}
+
+// CountStories counts stories in every state.
+func (s *Store) CountStories(ctx context.Context) (int, error) {
+	var n int
+	if err := s.reader.QueryRowContext(ctx, `SELECT count(*) FROM stories`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count stories: %w", err)
+	}
+	return n, nil
+}
+
+const versionColumns = `id, story_id, version_key, item, link, id_derived, delivery_id,
+	delivery_sha256, source_name, received_at, applied`
+
+func scanVersion(row interface{ Scan(...any) error }) (*store.Version, error) {
+	var (
+		v          store.Version
+		item, link string
+		idDerived  bool
+		deliveryID sql.NullInt64
+		receivedAt string
+	)
+	err := row.Scan(&v.ID, &v.StoryID, &v.Key, &item, &link, &idDerived, &deliveryID,
+		&v.DeliverySHA256, &v.SourceName, &receivedAt, &v.Applied)
+	if err != nil {
+		return nil, err
+	}
+	if v.Item, err = decodeItem(item, link, idDerived); err != nil {
+		return nil, fmt.Errorf("version %d: %w", v.ID, err)
+	}
+	if deliveryID.Valid {
+		v.DeliveryID = &deliveryID.Int64
+	}
+	if v.ReceivedAt, err = parseTime(receivedAt); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// ListVersions returns every stored version of a story in the order they
+// were stored; none for an unknown story.
+func (s *Store) ListVersions(ctx context.Context, storyID int64) ([]*store.Version, error) {
+	const q = `SELECT ` + versionColumns + ` FROM story_versions WHERE story_id = ? ORDER BY id`
+	rows, err := s.reader.QueryContext(ctx, q, storyID)
+	if err != nil {
+		return nil, fmt.Errorf("list versions of story %d: %w", storyID, err)
+	}
+	defer rows.Close()
+	var vs []*store.Version
+	for rows.Next() {
+		v, err := scanVersion(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list versions of story %d: %w", storyID, err)
+		}
+		vs = append(vs, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list versions of story %d: %w", storyID, err)
+	}
+	return vs, nil
+}
+
+// LockStory finds or creates the story keyed by (p.Agency, p.URI). The
+// transaction already holds SQLite's only write lock (it began IMMEDIATE on
+// the single writer connection), so nothing else can touch the story until
+// it ends: the lock is the transaction itself.
+func (t *tx) LockStory(ctx context.Context, p *store.LockStoryParams) (*story.Story, bool, error) {
+	if p.URI == "" {
+		return nil, false, fmt.Errorf("lock story of %q: empty uri", p.Agency)
+	}
+	if p.State == "" {
+		return nil, false, fmt.Errorf("lock story %s %s: empty state", p.Agency, p.URI)
+	}
+	at := formatTime(dbTime(orNow(p.At)))
+	const insert = `
+		INSERT INTO stories (agency, uri, slug, state, first_seen_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (agency, uri) DO NOTHING`
+	res, err := t.tx.ExecContext(ctx, insert, p.Agency, p.URI, p.Slug, string(p.State), at, at)
+	if err != nil {
+		return nil, false, fmt.Errorf("lock story %s %s: create: %w", p.Agency, p.URI, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, false, fmt.Errorf("lock story %s %s: create: %w", p.Agency, p.URI, err)
+	}
+	st, err := scanStory(t.tx.QueryRowContext(ctx, storySelect+` WHERE s.agency = ? AND s.uri = ?`, p.Agency, p.URI))
+	if err != nil {
+		return nil, false, fmt.Errorf("lock story %s %s: read: %w", p.Agency, p.URI, err)
+	}
+	return st, n == 1, nil
+}
+
+// VersionExists reports whether the story has a version with this key.
+func (t *tx) VersionExists(ctx context.Context, storyID int64, versionKey string) (bool, error) {
+	var n int
+	const q = `SELECT count(*) FROM story_versions WHERE story_id = ? AND version_key = ?`
+	if err := t.tx.QueryRowContext(ctx, q, storyID, versionKey).Scan(&n); err != nil {
+		return false, fmt.Errorf("check version %s of story %d: %w", versionKey, storyID, err)
+	}
+	return n > 0, nil
+}
+
+// InsertVersion stores one immutable version. A second version with the same
+// key for the same story is an error: the caller checks VersionExists first.
+func (t *tx) InsertVersion(ctx context.Context, p *store.InsertVersionParams) (*store.Version, error) {
+	if p.Item == nil {
+		return nil, fmt.Errorf("insert version %s of story %d: no item", p.Key, p.StoryID)
+	}
+	if p.Key == "" {
+		return nil, fmt.Errorf("insert version of story %d: empty version key", p.StoryID)
+	}
+	js, err := encodeItem(p.Item)
+	if err != nil {
+		return nil, fmt.Errorf("insert version %s of story %d: %w", p.Key, p.StoryID, err)
+	}
+	var deliveryID sql.NullInt64
+	if p.DeliveryID != nil {
+		deliveryID = sql.NullInt64{Int64: *p.DeliveryID, Valid: true}
+	}
+	// The delivery's SHA-256 is copied in; with no delivery, the item's own
+	// record of where it came from is the best there is.
+	const q = `
+		INSERT INTO story_versions (story_id, version_key, item, link, id_derived, delivery_id,
+			delivery_sha256, source_name, received_at, applied)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+			COALESCE((SELECT sha256 FROM deliveries WHERE id = ?6), ?7), ?8, ?9, ?10)
+		RETURNING ` + versionColumns
+	v, err := scanVersion(t.tx.QueryRowContext(ctx, q, p.StoryID, p.Key, js, p.Item.Link, p.Item.IDDerived,
+		deliveryID, p.Item.Source.SHA256, p.SourceName, formatTime(dbTime(orNow(p.ReceivedAt))), p.Applied))
+	if err != nil {
+		return nil, fmt.Errorf("insert version %s of story %d: %w", p.Key, p.StoryID, err)
+	}
+	return v, nil
+}
+
+// SetCurrent puts a version of the story on show, marks it applied and sets
+// the story's state. The first publication time is kept once set; a story
+// that becomes visible without one is published at p.At. An empty p.Slug
+// keeps the slug the story has.
+func (t *tx) SetCurrent(ctx context.Context, p *store.SetCurrentParams) error {
+	if p.State == "" {
+		return fmt.Errorf("set current version of story %d: empty state", p.StoryID)
+	}
+	at := dbTime(orNow(p.At))
+	published := p.PublishedAt
+	if published == nil && p.State.Visible() {
+		published = &at
+	}
+
+	const markApplied = `UPDATE story_versions SET applied = 1 WHERE id = ? AND story_id = ?`
+	res, err := t.tx.ExecContext(ctx, markApplied, p.VersionID, p.StoryID)
+	if err := oneRow(res, err); err != nil {
+		return fmt.Errorf("set current version %d of story %d: %w", p.VersionID, p.StoryID, err)
+	}
+	const setStory = `
+		UPDATE stories SET
+			current_version_id = ?,
+			state              = ?,
+			slug               = COALESCE(NULLIF(?, ''), slug),
+			published_at       = COALESCE(published_at, ?),
+			updated_at         = ?
+		WHERE id = ?`
+	res, err = t.tx.ExecContext(ctx, setStory, p.VersionID, string(p.State), p.Slug,
+		formatTimePtr(published), formatTime(at), p.StoryID)
+	if err := oneRow(res, err); err != nil {
+		return fmt.Errorf("set current version %d of story %d: %w", p.VersionID, p.StoryID, err)
+	}
+	return nil
+}
+
+// oneRow turns an UPDATE that touched no row into store.ErrNotFound.
+func oneRow(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
