@@ -1,0 +1,39 @@
+# wiredesk: `make help` lists the targets.
+SHELL := /bin/bash
+GO ?= go
+FUZZTIME ?= 15s
+PKGS := ./...
+
+.PHONY: help run check fmt-check vet test fuzz bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+run: ## run the demo: the site on http://localhost:8080 with the demo agency
+	$(GO) run ./cmd/wiredesk demo
+
+check: fmt-check vet test ## every check: gofmt, go vet, all tests with -race (PostgreSQL required when CI=true)
+
+fmt-check: ## fail when a file is not gofmt-formatted
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet: ## go vet
+	$(GO) vet $(PKGS)
+
+test: ## all tests with the race detector; PostgreSQL tests skip unless reachable, and fail when CI=true and it is not
+	@if [ "$$CI" = "true" ]; then scripts/ensure-postgres; fi
+	$(GO) test -race -count=1 $(PKGS)
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 15s)
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench: ## run the Go benchmarks
+	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+clean: ## remove the demo's data directory
+	rm -rf ./wiredesk-data

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/wiredesk/wiredesk/internal/demo"
+	"github.com/wiredesk/wiredesk/internal/fetch"
+	"github.com/wiredesk/wiredesk/internal/ingest"
+	"github.com/wiredesk/wiredesk/internal/jobs"
+	"github.com/wiredesk/wiredesk/internal/server"
+	"github.com/wiredesk/wiredesk/internal/site"
+	"github.com/wiredesk/wiredesk/internal/store"
+	"github.com/wiredesk/wiredesk/internal/store/postgres"
+	"github.com/wiredesk/wiredesk/internal/store/sqlite"
+)
+
+// backend is an open store and the job runner that shares its database.
+type backend struct {
+	store   store.Store
+	newJobs func(jobs.Config) (*jobs.Runner, error)
+}
+
+func openBackend(ctx context.Context, cfg Config, logger *slog.Logger) (*backend, error) {
+	if cfg.DatabaseURL != "" {
+		s, err := postgres.Open(ctx, postgres.Config{URL: cfg.DatabaseURL, Logger: logger})
+		if err != nil {
+			return nil, fmt.Errorf("open PostgreSQL store: %w", err)
+		}
+		return &backend{store: s, newJobs: func(c jobs.Config) (*jobs.Runner, error) { return jobs.NewPostgres(s, c) }}, nil
+	}
+	s, err := sqlite.Open(ctx, sqlite.Config{Path: filepath.Join(cfg.Data, "wiredesk.db"), Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite store in %s: %w", cfg.Data, err)
+	}
+	return &backend{store: s, newJobs: func(c jobs.Config) (*jobs.Runner, error) { return jobs.NewSQLite(s, c) }}, nil
+}
+
+// migrate brings both wiredesk's schema and River's up to date.
+func (b *backend) migrate(ctx context.Context, logger *slog.Logger) error {
+	if err := b.store.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate store: %w", err)
+	}
+	r, err := b.newJobs(jobs.Config{Logger: logger, Store: b.store, Poll: func(context.Context, int64) error { return nil }})
+	if err != nil {
+		return err
+	}
+	if err := r.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrate job queue: %w", err)
+	}
+	return nil
+}
+
+func cmdMigrate(ctx context.Context, env *cmdEnv, args []string) error {
+	fs := newFlagSet("migrate", env)
+	var cf configFlags
+	cf.register(fs, false)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.load(env.getenv)
+	if err != nil {
+		return err
+	}
+	logger := env.logger(cfg.LogLevel)
+	b, err := openBackend(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer b.store.Close()
+	if err := b.migrate(ctx, logger); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout, "database is up to date")
+	return nil
+}
+
+// demoAgencyName is the fictional agency of `wiredesk demo`.
+const demoSourceName = "demo"
+
+func cmdServe(ctx context.Context, env *cmdEnv, args []string, demoMode bool) error {
+	name := "serve"
+	if demoMode {
+		name = "demo"
+	}
+	fs := newFlagSet(name, env)
+	var cf configFlags
+	cf.register(fs, true)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := cf.load(env.getenv)
+	if err != nil {
+		return err
+	}
+	logger := env.logger(cfg.LogLevel)
+	b, err := openBackend(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer b.store.Close()
+
+	if demoMode {
+		// The demo is zero set-up: it migrates its own embedded store.
+		if err := b.migrate(ctx, logger); err != nil {
+			return err
+		}
+	} else if err := b.store.CheckSchema(ctx); err != nil {
+		return fmt.Errorf("check database schema: %w", err)
+	}
+	for _, sc := range cfg.Sources {
+		if _, err := b.store.UpsertSource(ctx, &store.UpsertSourceParams{
+			Name: sc.Name, URL: sc.URL, Format: sc.Format, Agency: sc.Agency,
+			Interval: intervalOrDefault(time.Duration(sc.Interval)), AllowPrivate: sc.AllowPrivate, Paused: sc.Paused,
+		}); err != nil {
+			return fmt.Errorf("configure source %s: %w", sc.Name, err)
+		}
+	}
+
+	var tasks []func(context.Context) error
+	if demoMode {
+		agency := demo.New(demo.Config{Logger: logger})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("demo agency: %w", err)
+		}
+		feedURL := "http://" + ln.Addr().String() + "/feed.rss"
+		if _, err := b.store.UpsertSource(ctx, &store.UpsertSourceParams{
+			Name: demoSourceName, URL: feedURL, Agency: demo.AgencyName,
+			Interval: 2 * time.Second, AllowPrivate: true,
+		}); err != nil {
+			return fmt.Errorf("configure demo source: %w", err)
+		}
+		tasks = append(tasks, agency.Run, func(ctx context.Context) error { return serveListener(ctx, ln, agency.Handler()) })
+		logger.Info("demo agency is on the wire", "feed", feedURL)
+	}
+
+	fetcher := fetch.New(fetch.Config{Timeout: time.Duration(cfg.FetchTimeout), MaxBytes: cfg.FetchMaxBytes, Logger: logger})
+	pipeline := ingest.NewPipeline(b.store, logger, nil)
+	poller := ingest.NewPoller(b.store, fetcher, pipeline, logger, nil)
+	runner, err := b.newJobs(jobs.Config{Logger: logger, Store: b.store, Poll: poller.Poll, ScanInterval: time.Duration(cfg.PollScan)})
+	if err != nil {
+		return err
+	}
+	st, err := site.New(site.Config{Store: b.store, Logger: logger, SiteName: cfg.SiteName, Provenance: cfg.Provenance})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	st.Register(mux)
+	srv := server.New(server.Config{Addr: cfg.Addr, Handler: mux, Logger: logger, Ready: b.store.Ping})
+	tasks = append(tasks, runner.Run, srv.Run)
+	logger.Info("wiredesk is starting", "addr", cfg.Addr, "store", storeName(cfg))
+	return runAll(ctx, tasks...)
+}
+
+// serveListener serves h on ln until ctx ends. The demo agency uses it: it
+// stands for an agency elsewhere, so it has its own loopback listener.
+func serveListener(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+		srv.Close()
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}
+}
+
+func intervalOrDefault(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 60 * time.Second
+	}
+	return d
+}
+
+func storeName(cfg Config) string {
+	if cfg.DatabaseURL != "" {
+		return "postgres"
+	}
+	return "sqlite:" + cfg.Data
+}
+
+// runAll runs tasks until ctx ends or one fails; then it cancels the rest
+// and waits for all of them. It returns the first failure.
+func runAll(ctx context.Context, tasks ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	for _, t := range tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := t(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				once.Do(func() { first = err })
+			}
+			cancel()
+		}()
+	}
+	wg.Wait()
+	return first
+}

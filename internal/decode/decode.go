@@ -1,0 +1,114 @@
+// Package decode tells a delivery's wire format from its content and hands
+// it to that format's decoder.
+package decode
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/wiredesk/wiredesk/internal/story"
+	"github.com/wiredesk/wiredesk/internal/wire"
+	"github.com/wiredesk/wiredesk/internal/wire/rss"
+)
+
+// formatAuto names the format in errors raised before one is known.
+const formatAuto = "auto"
+
+// Skip is an entry a decoder left out of a delivery, and why.
+type Skip = wire.Skip
+
+// Result is what one delivery decoded to.
+type Result struct {
+	// Format is the detected format: "rss", "rdf", "atom", "jsonfeed".
+	Format string
+	// Items are the decoded items, in delivery order.
+	Items []story.Item
+	// Skipped are the entries left out; the items are still good.
+	Skipped []Skip
+}
+
+// format is one row of the detection table: a name, how to recognise it
+// from a payload's shape, and its decoder.
+type format struct {
+	name   string
+	match  func(*wire.Shape) bool
+	decode func(data []byte, opts *wire.Options) ([]story.Item, error)
+}
+
+// formats is the detection table, tried in order; the first match wins. A
+// new format is one more row: its root element or JSON members, and its
+// package's Decode.
+func formats() []format {
+	return []format{
+		{rss.FormatRSS, func(s *wire.Shape) bool { return rss.XMLFormat(s) == rss.FormatRSS }, rss.Decode},
+		{rss.FormatRDF, func(s *wire.Shape) bool { return rss.XMLFormat(s) == rss.FormatRDF }, rss.Decode},
+		{rss.FormatAtom, func(s *wire.Shape) bool { return rss.XMLFormat(s) == rss.FormatAtom }, rss.Decode},
+		{rss.FormatJSONFeed, rss.IsJSONFeed, rss.Decode},
+	}
+}
+
+// Detect names the wire format of a payload from its content alone (never a
+// file name): it looks past any byte order mark, whitespace, XML
+// declaration, comments and doctype to the root element, or at the members
+// of a JSON object. Anything it cannot name is a *wire.Error saying what the
+// payload is instead.
+func Detect(data []byte) (string, error) {
+	shape := wire.SniffShape(data)
+	f, err := detect(&shape)
+	if err != nil {
+		return "", err
+	}
+	return f.name, nil
+}
+
+func detect(shape *wire.Shape) (*format, error) {
+	switch shape.Kind {
+	case wire.ShapeEmpty:
+		return nil, &wire.Error{Format: formatAuto, Reason: "empty document"}
+	case wire.ShapeHTML:
+		return nil, &wire.Error{Format: formatAuto, Reason: "not a feed: an HTML page"}
+	case wire.ShapeMalformed:
+		return nil, &wire.Error{Format: formatAuto, Reason: "cannot tell the format of a " + shape.Describe(), Err: shape.Err}
+	}
+	for _, f := range formats() {
+		if f.match(shape) {
+			return &f, nil
+		}
+	}
+	return nil, &wire.Error{Format: formatAuto, Reason: "unknown format: " + shape.Describe()}
+}
+
+// Decode detects a payload's format and decodes it with that format's
+// decoder. Entries a decoder had to leave out are in Result.Skipped, with
+// the other items kept; any failure is a *wire.Error. Decode never panics,
+// and limits nothing itself: the fetcher caps the size of what it gets.
+func Decode(data []byte, opts *wire.Options) (res *Result, err error) {
+	name := formatAuto
+	// A decoder bug must fail this one delivery, visibly, and not the ingest
+	// worker that runs every source.
+	defer func() {
+		if r := recover(); r != nil {
+			res = nil
+			err = &wire.Error{Format: name, Reason: fmt.Sprintf("decoder failed: panic: %v", r)}
+		}
+	}()
+	shape := wire.SniffShape(data)
+	f, err := detect(&shape)
+	if err != nil {
+		return nil, err
+	}
+	name = f.name
+	items, err := f.decode(data, opts)
+	var partial *wire.PartialError
+	switch {
+	case errors.As(err, &partial):
+		return &Result{Format: f.name, Items: items, Skipped: partial.Skipped}, nil
+	case err != nil:
+		var we *wire.Error
+		if errors.As(err, &we) {
+			return nil, err
+		}
+		return nil, &wire.Error{Format: f.name, Reason: "cannot decode", Err: err}
+	}
+	return &Result{Format: f.name, Items: items}, nil
+}

@@ -1,0 +1,192 @@
+package jobs
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/wiredesk/wiredesk/internal/store"
+)
+
+func TestConfigWithDefaults(t *testing.T) {
+	poll := func(context.Context, int64) error { return nil }
+	var st store.Store // only compared for presence
+
+	tests := []struct {
+		name string
+		in   Config
+		want Config
+	}{
+		{
+			name: "zero values get defaults",
+			in:   Config{Store: st, Poll: poll},
+			want: Config{
+				ScanInterval:      time.Second,
+				FetchPollInterval: 250 * time.Millisecond,
+				Workers:           4,
+				StopTimeout:       10 * time.Second,
+			},
+		},
+		{
+			name: "set values are kept",
+			in: Config{
+				Store: st, Poll: poll,
+				ScanInterval:      3 * time.Second,
+				FetchPollInterval: 50 * time.Millisecond,
+				Workers:           9,
+				StopTimeout:       time.Minute,
+			},
+			want: Config{
+				ScanInterval:      3 * time.Second,
+				FetchPollInterval: 50 * time.Millisecond,
+				Workers:           9,
+				StopTimeout:       time.Minute,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.in.withDefaults()
+			if got.Logger == nil {
+				t.Errorf("withDefaults left Logger nil")
+			}
+			if got.Poll == nil {
+				t.Errorf("withDefaults dropped Poll")
+			}
+			// Funcs, the logger and the store are checked above, not compared.
+			got.Logger, got.Poll, got.Store = nil, nil, nil
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("withDefaults() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	poll := func(context.Context, int64) error { return nil }
+	st := struct{ store.Store }{} // a non-nil Store; never called here
+	valid := Config{Store: st, Poll: poll}.withDefaults()
+
+	tests := []struct {
+		name   string
+		modify func(c *Config)
+		// wantErr lists phrases the error must hold; empty means no error.
+		wantErr []string
+	}{
+		{name: "defaults are valid", modify: func(*Config) {}},
+		{name: "store missing", modify: func(c *Config) { c.Store = nil }, wantErr: []string{"Store is required"}},
+		{name: "poll missing", modify: func(c *Config) { c.Poll = nil }, wantErr: []string{"Poll is required"}},
+		{
+			name:    "every problem is reported at once",
+			modify:  func(c *Config) { c.Store, c.Poll = nil, nil },
+			wantErr: []string{"Store is required", "Poll is required"},
+		},
+		{name: "negative scan interval", modify: func(c *Config) { c.ScanInterval = -time.Second }, wantErr: []string{"ScanInterval"}},
+		{name: "sub-millisecond fetch poll", modify: func(c *Config) { c.FetchPollInterval = time.Microsecond }, wantErr: []string{"FetchPollInterval"}},
+		{name: "negative workers", modify: func(c *Config) { c.Workers = -1 }, wantErr: []string{"Workers"}},
+		{name: "negative stop timeout", modify: func(c *Config) { c.StopTimeout = -time.Second }, wantErr: []string{"StopTimeout"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := valid
+			tt.modify(&c)
+			err := c.validate()
+			if len(tt.wantErr) == 0 {
+				if err != nil {
+					t.Fatalf("validate() = %v, want nil", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("validate() = nil, want an error mentioning %q", tt.wantErr)
+			}
+			for _, phrase := range tt.wantErr {
+				if !strings.Contains(err.Error(), phrase) {
+					t.Errorf("validate() = %q, want it to mention %q", err, phrase)
+				}
+			}
+		})
+	}
+}
+
+func TestDueSources(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
+
+	tests := []struct {
+		name    string
+		sources []*store.Source
+		want    []int64
+	}{
+		{name: "no sources", sources: nil, want: nil},
+		{name: "never attempted is due", sources: []*store.Source{{ID: 1}}, want: []int64{1}},
+		{name: "next attempt in the past is due", sources: []*store.Source{{ID: 2, NextAttemptAt: at(-time.Second)}}, want: []int64{2}},
+		{name: "next attempt exactly now is due", sources: []*store.Source{{ID: 3, NextAttemptAt: at(0)}}, want: []int64{3}},
+		{name: "next attempt in the future is not due", sources: []*store.Source{{ID: 4, NextAttemptAt: at(time.Millisecond)}}, want: nil},
+		{name: "paused is never due", sources: []*store.Source{{ID: 5, Paused: true}, {ID: 6, Paused: true, NextAttemptAt: at(-time.Hour)}}, want: nil},
+		{
+			name: "mixed keeps list order",
+			sources: []*store.Source{
+				{ID: 10, NextAttemptAt: at(time.Hour)},
+				{ID: 11},
+				{ID: 12, Paused: true},
+				{ID: 13, NextAttemptAt: at(-time.Minute)},
+			},
+			want: []int64{11, 13},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := dueSources(tt.sources, now)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("dueSources() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestJobArgsInsertOpts(t *testing.T) {
+	// The kinds are stored in River's tables, and the unique states decide
+	// whether a source can be polled twice at once: both are contracts.
+	type summary struct {
+		Kind        string
+		MaxAttempts int
+		ByArgs      bool
+		ByState     []rivertype.JobState
+	}
+	summarize := func(args interface {
+		Kind() string
+		InsertOpts() river.InsertOpts
+	}) summary {
+		o := args.InsertOpts()
+		states := slices.Clone(o.UniqueOpts.ByState)
+		slices.Sort(states)
+		return summary{args.Kind(), o.MaxAttempts, o.UniqueOpts.ByArgs, states}
+	}
+	queuedOrRunning := []rivertype.JobState{"available", "pending", "running", "scheduled"}
+
+	tests := []struct {
+		name string
+		args interface {
+			Kind() string
+			InsertOpts() river.InsertOpts
+		}
+		want summary
+	}{
+		{name: "poll_source", args: PollSourceArgs{SourceID: 7}, want: summary{"poll_source", 1, true, queuedOrRunning}},
+		{name: "schedule_polls", args: SchedulePollsArgs{}, want: summary{"schedule_polls", 1, false, queuedOrRunning}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, summarize(tt.args)); diff != "" {
+				t.Errorf("insert opts mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
