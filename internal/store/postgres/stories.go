@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -192,6 +193,14 @@ func (t *tx) LockStory(ctx context.Context, p *store.LockStoryParams) (*story.St
 	if p.State == "" {
 		return nil, false, fmt.Errorf("lock story %s %s: empty state", p.Agency, p.URI)
 	}
+	const lock = storySelect + ` WHERE s.agency = $1 AND s.uri = $2 FOR UPDATE OF s`
+	// Look before inserting: a re-delivery, the common case, then costs no
+	// INSERT, and no sequence value is burnt (story ids are public URLs).
+	if st, err := scanStory(t.tx.QueryRow(ctx, lock, p.Agency, p.URI)); err == nil {
+		return st, false, nil
+	} else if !errors.Is(err, pgx.ErrNoRows) {
+		return nil, false, fmt.Errorf("lock story %s %s: read: %w", p.Agency, p.URI, err)
+	}
 	at := dbTime(orNow(p.At))
 	const insert = `
 		INSERT INTO stories (agency, uri, slug, state, first_seen_at, updated_at)
@@ -201,7 +210,6 @@ func (t *tx) LockStory(ctx context.Context, p *store.LockStoryParams) (*story.St
 	if err != nil {
 		return nil, false, fmt.Errorf("lock story %s %s: create: %w", p.Agency, p.URI, err)
 	}
-	const lock = storySelect + ` WHERE s.agency = $1 AND s.uri = $2 FOR UPDATE OF s`
 	st, err := scanStory(t.tx.QueryRow(ctx, lock, p.Agency, p.URI))
 	if err != nil {
 		return nil, false, fmt.Errorf("lock story %s %s: read: %w", p.Agency, p.URI, err)

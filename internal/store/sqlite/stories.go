@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/wiredesk/wiredesk/internal/store"
@@ -211,6 +212,15 @@ func (t *tx) LockStory(ctx context.Context, p *store.LockStoryParams) (*story.St
 	if p.State == "" {
 		return nil, false, fmt.Errorf("lock story %s %s: empty state", p.Agency, p.URI)
 	}
+	const find = storySelect + ` WHERE s.agency = ? AND s.uri = ?`
+	// Look before inserting: a re-delivery, the common case, then costs no
+	// INSERT, and no AUTOINCREMENT value is burnt (story ids are public URLs).
+	// The single writer connection already serializes transactions.
+	if st, err := scanStory(t.tx.QueryRowContext(ctx, find, p.Agency, p.URI)); err == nil {
+		return st, false, nil
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return nil, false, fmt.Errorf("lock story %s %s: read: %w", p.Agency, p.URI, err)
+	}
 	at := formatTime(dbTime(orNow(p.At)))
 	const insert = `
 		INSERT INTO stories (agency, uri, slug, state, first_seen_at, updated_at)
@@ -224,7 +234,7 @@ func (t *tx) LockStory(ctx context.Context, p *store.LockStoryParams) (*story.St
 	if err != nil {
 		return nil, false, fmt.Errorf("lock story %s %s: create: %w", p.Agency, p.URI, err)
 	}
-	st, err := scanStory(t.tx.QueryRowContext(ctx, storySelect+` WHERE s.agency = ? AND s.uri = ?`, p.Agency, p.URI))
+	st, err := scanStory(t.tx.QueryRowContext(ctx, find, p.Agency, p.URI))
 	if err != nil {
 		return nil, false, fmt.Errorf("lock story %s %s: read: %w", p.Agency, p.URI, err)
 	}

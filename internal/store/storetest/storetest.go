@@ -36,6 +36,39 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ListStories", func(t *testing.T) { testListStories(t, open) })
 	t.Run("NotFound", func(t *testing.T) { testNotFound(t, open) })
 	t.Run("ConcurrentApply", func(t *testing.T) { testConcurrentApply(t, open) })
+	t.Run("StoryIDsDense", func(t *testing.T) { testStoryIDsDense(t, open) })
+}
+
+// Story ids are public URLs: locking known stories over and over, as every
+// poll of an unchanged feed does, must not use up ids, so the next new story
+// gets the next id.
+func testStoryIDsDense(t *testing.T, open func(t *testing.T) store.Store) {
+	ctx := t.Context()
+	s := open(t)
+	lock := func(uri string) int64 {
+		t.Helper()
+		var id int64
+		err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			st, _, err := tx.LockStory(ctx, &store.LockStoryParams{Agency: "A", URI: uri, State: story.Published, At: at})
+			if err == nil {
+				id = st.ID
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	first := lock("dense-1")
+	for range 20 {
+		if got := lock("dense-1"); got != first {
+			t.Fatalf("re-lock gave id %d, want %d", got, first)
+		}
+	}
+	if got := lock("dense-2"); got != first+1 {
+		t.Errorf("next new story got id %d after 20 re-locks of id %d, want %d", got, first, first+1)
+	}
 }
 
 // at is a fixed instant to build times from, at microsecond precision: the
