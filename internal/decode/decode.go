@@ -8,6 +8,14 @@ import (
 
 	"github.com/wiredesk/wiredesk/internal/story"
 	"github.com/wiredesk/wiredesk/internal/wire"
+	"github.com/wiredesk/wiredesk/internal/wire/anpa"
+	"github.com/wiredesk/wiredesk/internal/wire/apmedia"
+	"github.com/wiredesk/wiredesk/internal/wire/dpa"
+	"github.com/wiredesk/wiredesk/internal/wire/iptc7901"
+	"github.com/wiredesk/wiredesk/internal/wire/newsml1"
+	"github.com/wiredesk/wiredesk/internal/wire/newsmlg2"
+	"github.com/wiredesk/wiredesk/internal/wire/ninjs"
+	"github.com/wiredesk/wiredesk/internal/wire/nitf"
 	"github.com/wiredesk/wiredesk/internal/wire/rss"
 )
 
@@ -44,6 +52,14 @@ func formats() []format {
 		{rss.FormatRDF, func(s *wire.Shape) bool { return rss.XMLFormat(s) == rss.FormatRDF }, rss.Decode},
 		{rss.FormatAtom, func(s *wire.Shape) bool { return rss.XMLFormat(s) == rss.FormatAtom }, rss.Decode},
 		{rss.FormatJSONFeed, rss.IsJSONFeed, rss.Decode},
+		{newsmlg2.Format, newsmlg2.Match, newsmlg2.Decode},
+		{newsml1.Format, newsml1.Match, newsml1.Decode},
+		{nitf.Format, nitf.Match, nitf.Decode},
+		{anpa.Format, anpa.Match, anpa.Decode},
+		{iptc7901.Format, iptc7901.Match, iptc7901.Decode},
+		{apmedia.Format, apmedia.Match, apmedia.Decode},
+		{dpa.Format, dpa.Match, dpa.Decode},
+		{ninjs.Format, ninjs.Match, ninjs.Decode},
 	}
 }
 
@@ -80,9 +96,14 @@ func detect(shape *wire.Shape) (*format, error) {
 
 // Decode detects a payload's format and decodes it with that format's
 // decoder. Entries a decoder had to leave out are in Result.Skipped, with
-// the other items kept; any failure is a *wire.Error. Decode never panics,
-// and limits nothing itself: the fetcher caps the size of what it gets.
+// the other items kept; any failure is a *wire.Error. Decode never panics.
+// A payload over wire.MaxDocumentBytes is refused before anything reads it:
+// the fetcher caps what it downloads, but files and pushed bodies come here
+// too.
 func Decode(data []byte, opts *wire.Options) (res *Result, err error) {
+	if err := wire.CheckSize(formatAuto, data); err != nil {
+		return nil, err
+	}
 	name := formatAuto
 	// A decoder bug must fail this one delivery, visibly, and not the ingest
 	// worker that runs every source.

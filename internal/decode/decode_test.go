@@ -2,13 +2,17 @@ package decode
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wiredesk/wiredesk/internal/story"
 	"github.com/wiredesk/wiredesk/internal/wire"
 )
 
@@ -105,11 +109,12 @@ func TestDetectSynthetic(t *testing.T) {
 		{"empty", "", "error: empty document"},
 		{"BOM and whitespace only", "\xEF\xBB\xBF\n\t ", "error: empty document"},
 		{"feed element in another namespace", `<feed xmlns="urn:example:feed"/>`, `error: unknown format: XML root element <feed xmlns="urn:example:feed">`},
-		{"NewsML-G2 not yet known", `<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"/>`, `error: unknown format: XML root element <newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/">`},
-		{"NITF not yet known", `<?xml version="1.0"?><nitf version="3.2"><head/></nitf>`, "error: unknown format: XML root element <nitf>"},
-		{"ninjs not yet known", `{"uri": "urn:x", "type": "text", "version": "2"}`, "error: unknown format: JSON object with keys type, uri, version"},
+		{"NewsML-G2", `<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"/>`, "newsml-g2"},
+		{"NITF", `<?xml version="1.0"?><nitf version="3.2"><head/></nitf>`, "nitf"},
+		{"ninjs", `{"uri": "urn:x", "type": "text", "version": "2"}`, "ninjs"},
+		{"JSON object of no known format", `{"name": "x", "count": 2}`, "error: unknown format: JSON object with keys count, name"},
 		{"JSON array", `[1, 2]`, "error: unknown format: JSON array"},
-		{"ANPA text", "\x16\x16\x01a1234 r", `error: unknown format: not XML or JSON, starts with "\x16\x16\x01a1234 r"`},
+		{"text of no known format", "hello, \x01 wire", `error: unknown format: not XML or JSON, starts with "hello, \x01 wire"`},
 		{"broken XML before the root", "<?xml version=\"1.0\"?>\n<!-- never closed", "error: cannot tell the format of a malformed document"},
 		{"broken JSON", `{"version": `, "error: cannot tell the format of a malformed document"},
 	}
@@ -217,14 +222,145 @@ func TestDecodeFixtures(t *testing.T) {
 	}
 }
 
+// TestDecodeRefusesOversized checks that a payload over
+// wire.MaxDocumentBytes is refused before any detection or parsing: a 100 MB
+// slice, the test's only large allocation, costs Decode next to nothing.
+func TestDecodeRefusesOversized(t *testing.T) {
+	data := make([]byte, 100<<20)
+	// Starts like a feed, so that only the size can refuse it.
+	copy(data, `<rss version="2.0"><channel><item><guid>1</guid>`)
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	res, err := Decode(data, nil)
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+
+	var we *wire.Error
+	if !errors.As(err, &we) || res != nil {
+		t.Fatalf("Decode = %+v, %v; want a *wire.Error and no result", res, err)
+	}
+	want := &wire.Error{Format: "auto", Reason: "document is 100 MiB, over the 64 MiB limit"}
+	if diff := cmp.Diff(want, we); diff != "" {
+		t.Errorf("error mismatch (-want +got):\n%s", diff)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<10 {
+		t.Errorf("refusing allocated %d bytes: the payload was read", grew)
+	}
+	if elapsed > 100*time.Millisecond {
+		t.Errorf("refusing took %v: the payload was read", elapsed)
+	}
+}
+
+// TestDecodeSizeLimit checks the bound itself: a payload of exactly
+// wire.MaxDocumentBytes is read (and fails for what it is), one byte more is
+// refused for its size.
+func TestDecodeSizeLimit(t *testing.T) {
+	data := make([]byte, wire.MaxDocumentBytes+1)
+	tests := []struct {
+		name       string
+		in         []byte
+		wantReason string // prefix
+	}{
+		{"at the limit", data[:wire.MaxDocumentBytes], "unknown format"},
+		{"one byte over", data, "document is 64.1 MiB, over the 64 MiB limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode(tt.in, nil)
+			var we *wire.Error
+			if !errors.As(err, &we) || !strings.HasPrefix(we.Reason, tt.wantReason) {
+				t.Errorf("Decode = %v, want a *wire.Error with reason %q", err, tt.wantReason)
+			}
+		})
+	}
+}
+
+// billionLaughs is an RSS document with the classic entity bomb: expanding
+// &lol9; would give 10^9 "lol"s.
+func billionLaughs() string {
+	var b strings.Builder
+	b.WriteString("<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n  <!ENTITY lol \"lol\">\n")
+	prev := "lol"
+	for i := 1; i <= 9; i++ {
+		name := fmt.Sprintf("lol%d", i)
+		fmt.Fprintf(&b, "  <!ENTITY %s \"%s\">\n", name, strings.Repeat("&"+prev+";", 10))
+		prev = name
+	}
+	b.WriteString("]>\n<rss version=\"2.0\"><channel><title>&lol9;</title><item><guid>1</guid><title>&lol9;</title><description>&lol9;</description></item></channel></rss>")
+	return b.String()
+}
+
+// TestDecodeEntityBomb checks that an entity bomb through detection and
+// decoding is answered quickly, with little memory, its entities unexpanded.
+func TestDecodeEntityBomb(t *testing.T) {
+	data := []byte(billionLaughs())
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	res, err := Decode(data, nil)
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+
+	if elapsed > 2*time.Second {
+		t.Errorf("Decode took %v, want under 2s", elapsed)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 50<<20 {
+		t.Errorf("Decode allocated %d MB, want under 50 MB", grew>>20)
+	}
+	if err != nil {
+		t.Fatalf("Decode: %v", err)
+	}
+	if len(res.Items) != 1 || res.Items[0].Headline != "&lol9;" || res.Items[0].BodyText != "&lol9;" {
+		t.Errorf("items = %+v, want one with the entity left as &lol9;", res.Items)
+	}
+}
+
+// feedFixtureFiles lists the rss/, atom/ and jsonfeed/ fixtures.
+func feedFixtureFiles(tb testing.TB) []string {
+	tb.Helper()
+	var paths []string
+	for _, dir := range []string{"rss", "atom", "jsonfeed"} {
+		files, err := os.ReadDir(filepath.Join(fixtureRoot, dir))
+		if err != nil {
+			tb.Fatalf("read fixtures: %v", err)
+		}
+		for _, f := range files {
+			paths = append(paths, filepath.Join(fixtureRoot, dir, f.Name()))
+		}
+	}
+	return paths
+}
+
 // FuzzDecode checks that Decode never panics (not even one it recovers
-// from) and always returns either a result or a *wire.Error.
+// from), always returns either a result or a *wire.Error, and that every
+// item it returns has an id and a valid pubstatus.
 func FuzzDecode(f *testing.F) {
+	for _, path := range feedFixtureFiles(f) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	for _, s := range []string{
 		"", "<rss/>", `<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id></entry></feed>`,
 		`{"version":"https://jsonfeed.org/version/1","items":[{"id":"1"}]}`, "<!DOCTYPE html><html>", "\xFF\xFE<\x00a\x00",
 		`<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><item><link>http://x/</link></item></rdf:RDF>`,
 		`<rss><channel><item><guid>1</guid><description>&lt;div&gt;a&lt;div&gt;b&lt;/div&gt;&lt;/div&gt;</description></item></channel></rss>`,
+		// Charsets: undeclared Latin-1, a lying declaration, a BOM.
+		"<rss><channel><title>Gr\xfc\xdfe</title><item><guid>1</guid><title>\x93Stra\xdfe\x94</title></item></channel></rss>",
+		"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><channel><item><guid>1</guid><title>Straße</title></item></channel></rss>",
+		"\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><channel><item><guid>1</guid><title>Straße</title></item></channel></rss>",
+		// Dates: localized, zoneless, placeholders.
+		`<rss><channel><item><guid>1</guid><pubDate>Mo, 28 Okt 2018 10:00:00 +0100</pubDate></item><item><guid>2</guid><pubDate>segunda-feira, 29 de outubro de 2018 10:00</pubDate></item><item><guid>3</guid><pubDate>0000-00-00 00:00:00</pubDate></item></channel></rss>`,
+		// Titles: escaped and double-escaped HTML, text constructs.
+		`<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id><title type="html">&lt;b&gt;a&lt;/b&gt; &amp;amp; b</title></entry><entry><id>2</id><title type="text">a &lt;b&gt;</title></entry></feed>`,
+		// Identity: no guid, empty guid, a repeated derived id.
+		`<rss><channel><item><link>https://x.example/a</link></item><item><guid> </guid><link>https://x.example/a#c</link></item><item><title>none</title></item></channel></rss>`,
+		billionLaughs(),
 	} {
 		f.Add([]byte(s))
 	}
@@ -233,6 +369,16 @@ func FuzzDecode(f *testing.F) {
 		if err == nil {
 			if res == nil {
 				t.Fatal("Decode returned neither a result nor an error")
+			}
+			for i, it := range res.Items {
+				if strings.TrimSpace(it.URI) == "" {
+					t.Errorf("item %d has an empty uri", i)
+				}
+				switch it.PubStatus {
+				case story.Usable, story.Withheld, story.Canceled:
+				default:
+					t.Errorf("item %d has pubstatus %q", i, it.PubStatus)
+				}
 			}
 			return
 		}

@@ -28,9 +28,16 @@ const utf8BOM = "\xEF\xBB\xBF"
 //     that such documents are in practice (RepairUTF8).
 //
 // It never fails: an unknown label is treated like no label.
+//
+// Declarations lie in both directions, so the bytes have the last word: a
+// UTF-8 byte order mark wins over any declaration (as in browsers), and a
+// document declared in an 8-bit charset whose bytes are valid UTF-8 with
+// non-ASCII characters in them is read as UTF-8, since text in a legacy
+// charset practically never forms valid multi-byte UTF-8 sequences.
 func XMLToUTF8(data []byte) []byte {
+	bom := bytes.HasPrefix(data, []byte(utf8BOM))
 	data = bytes.TrimPrefix(data, []byte(utf8BOM))
-	if utf16, ok := utf16Decoder(data); ok {
+	if utf16, ok := utf16Decoder(data); ok && !bom {
 		if out, err := utf16.Bytes(data); err == nil {
 			return rewriteDeclEncoding(RepairUTF8(out))
 		}
@@ -38,6 +45,9 @@ func XMLToUTF8(data []byte) []byte {
 	m := xmlDeclEncoding.FindSubmatch(data)
 	if m == nil {
 		return RepairUTF8(data)
+	}
+	if bom || isMultiByteUTF8(data) {
+		return rewriteDeclEncoding(data)
 	}
 	enc, name := charset.Lookup(strings.TrimSpace(string(m[1])))
 	switch {
@@ -55,20 +65,51 @@ func XMLToUTF8(data []byte) []byte {
 }
 
 // utf16Decoder recognises UTF-16 by its byte order mark, or by the NUL bytes
-// around the "<" that must start an XML document.
+// around the "<" that must start an XML document (or the "{" or "[" of a
+// JSON one).
 func utf16Decoder(data []byte) (interface{ Bytes([]byte) ([]byte, error) }, bool) {
 	switch {
 	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
 		return unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder(), true
 	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
 		return unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder(), true
-	case bytes.HasPrefix(data, []byte{'<', 0}):
+	case len(data) >= 2 && data[1] == 0 && isDocumentStart(data[0]):
 		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder(), true
-	case bytes.HasPrefix(data, []byte{0, '<'}):
+	case len(data) >= 2 && data[0] == 0 && isDocumentStart(data[1]):
 		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM).NewDecoder(), true
 	}
 	return nil, false
 }
+
+// isMultiByteUTF8 reports whether b is valid UTF-8 holding at least one
+// character outside ASCII.
+func isMultiByteUTF8(b []byte) bool {
+	for i, c := range b {
+		if c >= utf8.RuneSelf {
+			return utf8.Valid(b[i:])
+		}
+	}
+	return false
+}
+
+// JSONToUTF8 returns a JSON document as UTF-8: a UTF-8 byte order mark is
+// removed, UTF-16 (told by its byte order mark, or by the NUL bytes around
+// the "{" or "[" that starts a document, RFC 4627 section 3) is converted,
+// and bytes that are not valid UTF-8 are read as windows-1252 (RepairUTF8).
+// It never fails.
+func JSONToUTF8(data []byte) []byte {
+	if bytes.HasPrefix(data, []byte(utf8BOM)) {
+		return RepairUTF8(data[len(utf8BOM):])
+	}
+	if utf16, ok := utf16Decoder(data); ok {
+		if out, err := utf16.Bytes(data); err == nil {
+			return RepairUTF8(out)
+		}
+	}
+	return RepairUTF8(data)
+}
+
+func isDocumentStart(c byte) bool { return c == '<' || c == '{' || c == '[' }
 
 // rewriteDeclEncoding makes the declaration of a document now in UTF-8 say
 // so; otherwise an XML parser would convert it a second time.

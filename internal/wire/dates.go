@@ -8,9 +8,15 @@ import (
 )
 
 // earliestRealDate is the first instant ParseDate accepts. Feeds send the
-// zero time (0001-01-01) or the Unix epoch when they have no date; both, and
-// anything before the day after the epoch in any zone, mean "unknown".
-const earliestRealDate = 86400 // 1970-01-02T00:00:00Z as a Unix time
+// zero time (0001-01-01), the Unix epoch or a zero Unix time in their own
+// zone when they have no date; no wire story dates from before 1980, so
+// anything earlier means "unknown".
+const earliestRealDate = 315532800 // 1980-01-01T00:00:00Z as a Unix time
+
+// latestRealDateYears is how far ahead of the clock ParseDate accepts a date:
+// embargoes and scheduled items are days ahead, not years; a date further
+// out is a broken clock or a placeholder such as 9999-12-31.
+const latestRealDateYears = 10
 
 // maxDateLen bounds the input ParseDate looks at: no real date is longer, and
 // a long string would only make it try its layouts for nothing.
@@ -18,11 +24,13 @@ const maxDateLen = 128
 
 // ParseDate reads a date as real feeds write it: RFC 1123/822 with or without
 // seconds and day names, numeric offsets with or without a colon, zone
-// abbreviations, RFC 3339 and ISO 8601 variants, US "Jan 2, 2006 3:04 PM",
-// German "2.1.2006", Unix timestamps, and day and month names in German,
-// French, Spanish, Dutch and Italian. A date written without a zone is read in
-// loc (UTC when nil). Placeholder dates (0001-01-01, 1970-01-01) and anything
-// unreadable give ok == false: a decoder never invents a date.
+// abbreviations (RFC 822's named and military zones among them), RFC 3339
+// and ISO 8601 variants, US "Jan 2, 2006 3:04 PM", German "2.1.2006", Unix
+// timestamps, and day and month names in German, French, Spanish,
+// Portuguese, Dutch and Italian. A date written without a zone is read in loc
+// (UTC when nil). Placeholder dates (0001-01-01, 1970-01-01, anything before
+// 1980 or more than ten years ahead of the clock) and anything unreadable give
+// ok == false: a decoder never invents a date.
 func ParseDate(s string, loc *time.Location) (t time.Time, ok bool) {
 	if loc == nil {
 		loc = time.UTC
@@ -83,7 +91,7 @@ func parseLayout(layout, value string, zoned bool, loc *time.Location) (time.Tim
 }
 
 func realDate(t time.Time) (time.Time, bool) {
-	if t.Unix() < earliestRealDate {
+	if t.Unix() < earliestRealDate || t.After(time.Now().AddDate(latestRealDateYears, 0, 0)) {
 		return time.Time{}, false
 	}
 	return t, true
@@ -190,6 +198,10 @@ func normalizeDate(s string) (norm string, zoned bool) {
 			}
 			if isDayName(w) {
 				i = skipDot(toks, i)
+				// Portuguese "segunda-feira".
+				if i+2 < len(toks) && toks[i+1].text == "-" && !toks[i+1].space && strings.EqualFold(toks[i+2].text, "feira") {
+					i += 2
+				}
 				continue
 			}
 			if off, ok := zoneAbbrevOffset(w); ok {
@@ -198,6 +210,12 @@ func normalizeDate(s string) (norm string, zoned bool) {
 					inClock = true // so the sign reads as a zone
 					continue
 				}
+				zone = off
+				continue
+			}
+			// RFC 822's one-letter military zones, only where a zone goes:
+			// last, after a space.
+			if off, ok := militaryZoneOffset(w); ok && t.space && i == len(toks)-1 {
 				zone = off
 				continue
 			}
@@ -320,32 +338,33 @@ func numericOffset(toks []dateToken, i int) (off string, next int, ok bool) {
 }
 
 // monthAbbrev maps a lowercase month name or abbreviation in English,
-// German, French, Spanish, Dutch or Italian to Go's "Jan" form.
+// German, French, Spanish, Portuguese, Dutch or Italian to Go's "Jan" form.
 func monthAbbrev(w string) (string, bool) {
 	switch w {
-	case "jan", "january", "januar", "jänner", "jän", "janvier", "janv", "enero", "ene", "januari", "gennaio", "gen":
+	case "jan", "january", "januar", "jänner", "jän", "janvier", "janv", "enero", "ene", "janeiro", "januari", "gennaio", "gen":
 		return "Jan", true
-	case "feb", "february", "februar", "feber", "février", "fevrier", "févr", "fevr", "fév", "fev", "febrero", "februari", "febbraio":
+	case "feb", "february", "februar", "feber", "février", "fevrier", "févr", "fevr", "fév", "fev", "febrero", "fevereiro",
+		"februari", "febbraio":
 		return "Feb", true
-	case "mar", "march", "märz", "mär", "maerz", "marz", "mrz", "mars", "marzo", "maart", "mrt":
+	case "mar", "march", "märz", "mär", "maerz", "marz", "mrz", "mars", "marzo", "março", "marco", "maart", "mrt":
 		return "Mar", true
 	case "apr", "april", "avril", "avr", "abril", "abr", "aprile":
 		return "Apr", true
-	case "may", "mai", "mayo", "mei", "maggio", "mag":
+	case "may", "mai", "mayo", "maio", "mei", "maggio", "mag":
 		return "May", true
-	case "jun", "june", "juni", "juin", "junio", "giugno", "giu":
+	case "jun", "june", "juni", "juin", "junio", "junho", "giugno", "giu":
 		return "Jun", true
-	case "jul", "july", "juli", "juillet", "juil", "julio", "luglio", "lug":
+	case "jul", "july", "juli", "juillet", "juil", "julio", "julho", "luglio", "lug":
 		return "Jul", true
 	case "aug", "august", "août", "aout", "agosto", "ago", "augustus":
 		return "Aug", true
-	case "sep", "sept", "september", "septembre", "septiembre", "setiembre", "set", "settembre":
+	case "sep", "sept", "september", "septembre", "septiembre", "setiembre", "setembro", "set", "settembre":
 		return "Sep", true
-	case "oct", "october", "oktober", "okt", "octobre", "octubre", "ottobre", "ott":
+	case "oct", "october", "oktober", "okt", "octobre", "octubre", "outubro", "out", "ottobre", "ott":
 		return "Oct", true
-	case "nov", "november", "novembre", "noviembre":
+	case "nov", "november", "novembre", "noviembre", "novembro":
 		return "Nov", true
-	case "dec", "december", "dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic", "dicembre":
+	case "dec", "december", "dezember", "dez", "décembre", "decembre", "déc", "diciembre", "dic", "dezembro", "dicembre":
 		return "Dec", true
 	}
 	return "", false
@@ -367,6 +386,8 @@ func isDayName(w string) bool {
 		// Spanish
 		"mié", "mie", "jue", "vie", "sáb", "sab", "dom", "lunes", "martes", "miércoles", "miercoles",
 		"jueves", "viernes", "sábado", "sabado", "domingo",
+		// Portuguese (also "segunda-feira": see normalizeDate)
+		"seg", "ter", "qua", "qui", "sex", "segunda", "terça", "terca", "quarta", "quinta", "sexta",
 		// Dutch
 		"ma", "wo", "vr", "za", "zo", "maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
 		// Italian
@@ -425,6 +446,42 @@ func zoneAbbrevOffset(w string) (string, bool) {
 		return "+1200", true
 	case "nzdt":
 		return "+1300", true
+	case "akst":
+		return "-0900", true
+	case "akdt":
+		return "-0800", true
+	case "hst":
+		return "-1000", true
+	case "nst":
+		return "-0330", true
+	case "ndt":
+		return "-0230", true
+	case "wat":
+		return "+0100", true
+	case "sast":
+		return "+0200", true
+	case "eat":
+		return "+0300", true
+	case "pkt":
+		return "+0500", true
+	case "wib", "ict":
+		return "+0700", true
+	case "acst":
+		return "+0930", true
+	case "acdt":
+		return "+1030", true
+	}
+	return "", false
+}
+
+// militaryZoneOffset reads RFC 822's one-letter military zones (Z is read
+// with the other abbreviations). RFC 822 gave their signs backwards, so
+// RFC 1123 says they carry no information and RFC 5322 section 4.3 says to
+// read them as -0000: the time is in UTC, the sender's zone unknown. J is not
+// a zone.
+func militaryZoneOffset(w string) (string, bool) {
+	if len(w) == 1 && w[0] >= 'a' && w[0] <= 'y' && w[0] != 'j' {
+		return "+0000", true
 	}
 	return "", false
 }

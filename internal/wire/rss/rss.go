@@ -36,9 +36,11 @@ const formatUnknown = "feed"
 
 // Decode reads one feed document into its items, in document order. The
 // format is told from the content. Entries that cannot be identified (no id
-// and no usable link) are left out: Decode then returns the other items
+// and no usable link), and entries whose id, derived from their link, repeats
+// an earlier entry's, are left out: Decode then returns the other items
 // together with a *wire.PartialError listing them. Any other failure is a
-// *wire.Error and no items.
+// *wire.Error and no items; a document over wire.MaxDocumentBytes is refused
+// before it is read.
 func Decode(data []byte, opts *wire.Options) ([]story.Item, error) {
 	f, err := Parse(data)
 	if err != nil {
@@ -51,6 +53,9 @@ func Decode(data []byte, opts *wire.Options) ([]story.Item, error) {
 // yet sanitized or mapped to items: what Decode works from, and what the
 // verbatim check compares against. Errors are *wire.Error.
 func Parse(data []byte) (*Feed, error) {
+	if err := wire.CheckSize(formatUnknown, data); err != nil {
+		return nil, err
+	}
 	shape := wire.SniffShape(data)
 	switch shape.Kind {
 	case wire.ShapeEmpty:
@@ -121,8 +126,19 @@ func IsJSONFeed(s *wire.Shape) bool {
 func parseXML(format string, data []byte) (*Feed, error) {
 	doc := wire.XMLToUTF8(data)
 	// gofeed reports a truncated document in its own terms, or not at all;
-	// reading it once ourselves gives the operator a line number.
-	if err := wire.CheckXML(doc); err != nil {
+	// reading it once ourselves gives the operator a line number. For Atom
+	// the same reading notes which entry titles are plain text, which
+	// gofeed's entries do not say.
+	var (
+		titles []titleKind
+		err    error
+	)
+	if format == FormatAtom {
+		titles, err = scanAtom(doc)
+	} else {
+		err = wire.CheckXML(doc)
+	}
+	if err != nil {
 		reason := "malformed XML"
 		var syn *xml.SyntaxError
 		if errors.As(err, &syn) {
@@ -138,6 +154,13 @@ func parseXML(format string, data []byte) (*Feed, error) {
 			return nil, &wire.Error{Format: format, Reason: "cannot read Atom feed", Err: err}
 		}
 		f = fromAtom(af)
+		// Should the two readings ever disagree on the entries, every
+		// title is read as HTML, as in RSS.
+		if len(titles) == len(f.Entries) {
+			for i := range f.Entries {
+				f.Entries[i].TitleIsText = titles[i] == titleText
+			}
+		}
 	default:
 		rf, err := (&gofeedrss.Parser{}).Parse(bytes.NewReader(doc))
 		if err != nil {
@@ -161,7 +184,7 @@ type jsonFeedDoc struct {
 }
 
 func parseJSONFeed(data []byte) (*Feed, error) {
-	doc := wire.RepairUTF8(bytes.TrimPrefix(data, []byte{0xEF, 0xBB, 0xBF}))
+	doc := wire.JSONToUTF8(data)
 	var jf jsonFeedDoc
 	if err := json.Unmarshal(doc, &jf); err != nil {
 		return nil, &wire.Error{Format: FormatJSONFeed, Reason: "cannot read JSON Feed", Err: err}
@@ -230,32 +253,38 @@ type Feed struct {
 	Title    string
 	Language string
 	Link     string // the site's address, for relative links
+	Rights   string // the copyright notice for the feed's content
 	Entries  []Entry
 }
 
 // Entry is one feed entry in format-neutral terms, as the feed wrote it:
 // nothing is sanitized, trimmed or parsed yet.
 type Entry struct {
-	ID        string
-	Link      string
-	Title     string   // HTML or text
-	Content   string   // HTML: the full story
-	Summary   string   // HTML: a teaser, or the story when Content is empty
-	Published string   // first publication
-	Updated   string   // last change
-	Authors   []string // names, or RSS "email (Name)" strings
-	Tags      []string
-	Language  string
+	ID    string
+	Link  string
+	Title string // HTML, unless TitleIsText
+	// TitleIsText is true when the feed says the title is plain text (an
+	// Atom text construct of type "text"): shown as it is, not read as HTML.
+	TitleIsText bool
+	Content     string   // HTML: the full story
+	Summary     string   // HTML: a teaser, or the story when Content is empty
+	Published   string   // first publication
+	Updated     string   // last change
+	Authors     []string // names, or RSS "email (Name)" strings
+	Tags        []string
+	Language    string
+	Rights      string // the entry's own copyright notice, if any
 	// Invalid says why the entry could not be read at all; the other
 	// fields are then empty.
 	Invalid string
 }
 
 func fromRSS(rf *gofeedrss.Feed) *Feed {
-	f := &Feed{Title: rf.Title, Language: rf.Language, Link: rf.Link, Entries: make([]Entry, 0, len(rf.Items))}
+	f := &Feed{Title: rf.Title, Language: rf.Language, Link: rf.Link, Rights: rf.Copyright, Entries: make([]Entry, 0, len(rf.Items))}
 	if dc := rf.DublinCoreExt; dc != nil {
 		f.Title = firstNonEmpty(f.Title, first(dc.Title))
 		f.Language = firstNonEmpty(f.Language, first(dc.Language))
+		f.Rights = firstNonEmpty(f.Rights, first(dc.Rights))
 	}
 	for _, it := range rf.Items {
 		e := Entry{
@@ -292,6 +321,7 @@ func fromRSS(rf *gofeedrss.Feed) *Feed {
 			}
 			e.Tags = append(e.Tags, dc.Subject...)
 			e.Language = first(dc.Language)
+			e.Rights = first(dc.Rights)
 		}
 		e.Published = firstNonEmpty(e.Published, extValue(it.Extensions, "published", "atom", "atom10", "a10"))
 		e.Updated = firstNonEmpty(
@@ -315,7 +345,7 @@ func extValue(exts ext.Extensions, name string, prefixes ...string) string {
 }
 
 func fromAtom(af *gofeedatom.Feed) *Feed {
-	f := &Feed{Title: af.Title, Language: af.Language, Link: atomLink(af.Links), Entries: make([]Entry, 0, len(af.Entries))}
+	f := &Feed{Title: af.Title, Language: af.Language, Link: atomLink(af.Links), Rights: af.Rights, Entries: make([]Entry, 0, len(af.Entries))}
 	var feedAuthors []string
 	for _, a := range af.Authors {
 		feedAuthors = append(feedAuthors, a.Name)
@@ -331,6 +361,7 @@ func fromAtom(af *gofeedatom.Feed) *Feed {
 			Published: it.Published,
 			Updated:   it.Updated,
 			Summary:   it.Summary,
+			Rights:    it.Rights,
 		}
 		if c := it.Content; c != nil && c.Src == "" {
 			e.Content = atomContentHTML(c)
@@ -397,6 +428,14 @@ func buildItems(f *Feed, opts *wire.Options) ([]story.Item, error) {
 
 	items := make([]story.Item, 0, len(f.Entries))
 	var skipped []wire.Skip
+	// seen maps each id to the entry that first had it. The same explicit
+	// id twice is two versions of one story, for apply to order; the same
+	// link-derived id twice is the feed listing one page twice.
+	type firstUse struct {
+		index   int
+		derived bool
+	}
+	seen := make(map[string]firstUse, len(f.Entries))
 	for i := range f.Entries {
 		e := &f.Entries[i]
 		if e.Invalid != "" {
@@ -407,6 +446,15 @@ func buildItems(f *Feed, opts *wire.Options) ([]story.Item, error) {
 		if reason != "" {
 			skipped = append(skipped, wire.Skip{Index: i, Reason: reason})
 			continue
+		}
+		prev, repeated := seen[it.URI]
+		if repeated && (it.IDDerived || prev.derived) {
+			skipped = append(skipped, wire.Skip{Index: i, Reason: fmt.Sprintf(
+				"same id as entry %d (%s), derived from the link: the first is kept", prev.index, it.URI)})
+			continue
+		}
+		if !repeated {
+			seen[it.URI] = firstUse{index: i, derived: it.IDDerived}
 		}
 		it.Source = story.ItemSource{Format: f.Format, Agency: agency, SHA256: sha}
 		items = append(items, it)
@@ -431,6 +479,7 @@ func buildItem(f *Feed, feedLink *url.URL, e *Entry, policy *sanitize.Policy, lo
 			link = feedLink.ResolveReference(ref).String()
 		}
 	}
+	link = unwrapRedirect(link)
 	it.Link = link
 	if id := strings.TrimSpace(e.ID); id != "" {
 		it.URI = id
@@ -445,7 +494,7 @@ func buildItem(f *Feed, feedLink *url.URL, e *Entry, policy *sanitize.Policy, lo
 		it.URI, it.IDDerived = norm, true
 	}
 
-	it.Headline = wire.OneLine(policy.Text(e.Title))
+	it.Headline = headline(e, policy)
 
 	// Times keep the offset the feed wrote: the canonical JSON is RFC 3339
 	// with offset, and the offset says where the agency was.
@@ -479,7 +528,45 @@ func buildItem(f *Feed, feedLink *url.URL, e *Entry, policy *sanitize.Policy, lo
 
 	it.Keywords = keywords(e.Tags)
 	it.Language = wire.LanguageTag(firstNonEmpty(e.Language, f.Language))
+	// A feed's rights cover the entries without their own (RFC 4287
+	// 4.2.10; RSS channel copyright).
+	it.Copyright = wire.OneLine(policy.Text(firstNonEmpty(e.Rights, f.Rights)))
 	return it, ""
+}
+
+// headline is an entry's title as a browser shows the feed's title: an HTML
+// title (RSS, JSON Feed, Atom type="html") has its markup removed and its
+// entities decoded once more (so a double-escaped "&amp;amp;" shows as "&"),
+// a plain-text title (Atom type="text") is shown as it is. Either way, line
+// breaks, tabs and runs of spaces become the single space a browser shows,
+// and the ends are trimmed; no-break spaces and words stay.
+func headline(e *Entry, policy *sanitize.Policy) string {
+	if e.TitleIsText {
+		return wire.OneLine(e.Title)
+	}
+	return wire.OneLine(policy.Text(e.Title))
+}
+
+// unwrapRedirect returns the target of a Google redirect link
+// ("https://www.google.com/url?...&url=https://publisher.example/story"),
+// as Google Alerts feeds send, and any other link unchanged.
+func unwrapRedirect(link string) string {
+	u := parseHTTPURL(link)
+	if u == nil || u.Path != "/url" {
+		return link
+	}
+	switch strings.ToLower(u.Hostname()) {
+	case "www.google.com", "google.com":
+	default:
+		return link
+	}
+	q := u.Query()
+	for _, key := range []string{"url", "q"} {
+		if target := q.Get(key); isHTTPURL(target) {
+			return target
+		}
+	}
+	return link
 }
 
 // RSS authors are often "email (Name)" or "Name <email>"; the name is the
