@@ -173,6 +173,10 @@ func unwrap(parent, c *html.Node) {
 		c.RemoveChild(k)
 	}
 	var run []*html.Node
+	// separated records whether a block took c's place; if none did, a <br>
+	// does, so the words on either side of an empty block stay apart as a
+	// browser shows them ("a<div></div>b" reads as two lines, not "ab").
+	separated := false
 	flush := func() {
 		if len(run) == 0 {
 			return
@@ -189,17 +193,22 @@ func unwrap(parent, c *html.Node) {
 			para.AppendChild(k)
 		}
 		parent.InsertBefore(para, c)
+		separated = true
 		run = run[:0]
 	}
 	for _, k := range kids {
 		if k.Type == html.ElementNode && flowBlock(k.Data) {
 			flush()
 			parent.InsertBefore(k, c)
+			separated = true
 			continue
 		}
 		run = append(run, k)
 	}
 	flush()
+	if !separated {
+		parent.InsertBefore(&html.Node{Type: html.ElementNode, Data: "br", DataAtom: atom.Br}, c)
+	}
 	parent.RemoveChild(c)
 }
 
