@@ -34,7 +34,9 @@ type Store interface {
 	Close() error
 
 	// InTx runs fn in one write transaction, committed when fn returns nil
-	// and rolled back otherwise. apply runs each item in its own InTx.
+	// and rolled back otherwise. apply runs each item in its own InTx. fn
+	// may run more than once: a backend retries a transaction the database
+	// aborted to break a deadlock, so fn must not keep effects outside tx.
 	InTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 
 	// UpsertSource creates a source or updates its configuration by name,
@@ -78,6 +80,93 @@ type Tx interface {
 	InsertVersion(ctx context.Context, p *InsertVersionParams) (*Version, error)
 	// SetCurrent makes a version the one on show and sets the story's state.
 	SetCurrent(ctx context.Context, p *SetCurrentParams) error
+	// SetState changes a story's state without changing the version on show
+	// (a kill arriving older than what is shown, an embargo released, an
+	// editor's restore). A first move to a visible state sets PublishedAt.
+	SetState(ctx context.Context, p *SetStateParams) error
+	// MarkPending records a newer agency version that waits for an editor.
+	MarkPending(ctx context.Context, p *MarkPendingParams) error
+	// SetEditedBy marks the story as edited by an editor (protected), or
+	// clears the mark with an empty name.
+	SetEditedBy(ctx context.Context, storyID int64, editor string) error
+	// StoryVersions returns every version row of a story, oldest first,
+	// inside the transaction.
+	StoryVersions(ctx context.Context, storyID int64) ([]*Version, error)
+	// SetFingerprint stores the duplicate-detection fingerprint of one
+	// version's text.
+	SetFingerprint(ctx context.Context, p *SetFingerprintParams) error
+	// FindSimilar returns other stories with a version whose text is
+	// identical (same TextSHA256) or whose MinHash similarity is at least
+	// MinSimilarity (found through shared Bands); one row per story, its
+	// closest version.
+	FindSimilar(ctx context.Context, p *FindSimilarParams) ([]*SimilarStory, error)
+	// MergeClusters puts the given stories, and every story already in a
+	// cluster with any of them, into one cluster identified by the smallest
+	// story id among them all. It returns that cluster id.
+	MergeClusters(ctx context.Context, storyIDs []int64) (int64, error)
+}
+
+// SetStateParams changes a story's state.
+type SetStateParams struct {
+	StoryID int64
+	State   story.State
+	Reason  string
+	At      time.Time
+}
+
+// MarkPendingParams names the version that waits.
+type MarkPendingParams struct {
+	StoryID   int64
+	VersionID int64
+}
+
+// SetFingerprintParams is the duplicate-detection fingerprint of one
+// version of a story. Every version with text is fingerprinted, applied or
+// not, so which stories are similar does not depend on the order versions
+// arrive in.
+type SetFingerprintParams struct {
+	StoryID   int64
+	VersionID int64
+	// TextSHA256 is the SHA-256 of the normalized body text: equal for
+	// identical copy.
+	TextSHA256 string
+	// MinHash is the MinHash signature of the text's word shingles
+	// (dedup.Signature); near-identical copy agrees in most positions.
+	MinHash []uint32
+	// Bands are the locality-sensitive hashing keys of MinHash
+	// (dedup.Bands): two signatures likely to be similar share at least
+	// one key, which is what the store indexes.
+	Bands []uint64
+}
+
+// FindSimilarParams asks for the stories similar to one.
+type FindSimilarParams struct {
+	// StoryID is excluded from the result.
+	StoryID    int64
+	TextSHA256 string
+	MinHash    []uint32
+	Bands      []uint64
+	// MinSimilarity is the lowest estimated Jaccard similarity (the share
+	// of equal MinHash positions) that counts as similar.
+	MinSimilarity float64
+	// MaxCandidates bounds how many candidate versions, the most recent
+	// first, are compared. Default 500. Templated copy (a day of earnings
+	// stories from one template) can share band keys with thousands of
+	// versions, and a duplicate arrives close in time to what it copies.
+	MaxCandidates int
+}
+
+// DefaultMaxCandidates is FindSimilarParams.MaxCandidates when unset.
+const DefaultMaxCandidates = 500
+
+// SimilarStory is a candidate duplicate.
+type SimilarStory struct {
+	ID        int64
+	ClusterID int64 // 0 when alone
+	Identical bool  // same TextSHA256
+	// Similarity is the estimated Jaccard similarity of its closest
+	// version, 1 for identical text.
+	Similarity float64
 }
 
 // SourceState is a source's health as readers of `source list` see it.
@@ -219,7 +308,9 @@ type SetCurrentParams struct {
 	StoryID   int64
 	VersionID int64
 	State     story.State
-	Slug      string
+	// Reason is stored as the story's StateReason (e.g. a kill notice).
+	Reason string
+	Slug   string
 	// PublishedAt is set when the story first becomes visible; later
 	// updates keep the first publication time.
 	PublishedAt *time.Time

@@ -44,6 +44,21 @@ type Story struct {
 	DeliveryID     int64
 	DeliverySHA256 string
 	SourceName     string
+	// StateReason says why the story is in its state, e.g. the agency's
+	// reason for a kill, shown on the 410 page.
+	StateReason string
+	// EditedBy names the editor who edited the story; non-empty means the
+	// story is protected from agency updates (DESIGN §4 rule 8).
+	EditedBy string
+	// PendingVersionID is a newer agency version waiting for an editor
+	// because the story is protected; 0 when none.
+	PendingVersionID int64
+	// ClusterID groups stories that report the same thing (DESIGN §4 rule
+	// 9); 0 when the story is alone.
+	ClusterID int64
+	// AlsoReportedBy lists the agencies of the other visible stories in the
+	// cluster, for "Also reported by".
+	AlsoReportedBy []string
 	FirstSeenAt    time.Time
 	PublishedAt    time.Time
 	UpdatedAt      time.Time

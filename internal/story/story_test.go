@@ -60,28 +60,76 @@ func TestVersionKey(t *testing.T) {
 	}
 }
 
-func TestDecide(t *testing.T) {
-	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	future, past := now.Add(time.Hour), now.Add(-time.Hour)
+func TestCompare(t *testing.T) {
+	t1 := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	t2 := t1.Add(time.Minute)
 	tests := []struct {
-		name string
-		item Item
-		want State
+		name      string
+		a, b      Item
+		want      int
+		wantKnown bool
 	}{
-		{"usable", Item{PubStatus: Usable}, Published},
-		{"canceled", Item{PubStatus: Canceled}, Killed},
-		{"withheld", Item{PubStatus: Withheld}, WithheldState},
-		{"embargo ahead", Item{PubStatus: Usable, Embargoed: &future}, Embargoed},
-		{"embargo passed", Item{PubStatus: Usable, Embargoed: &past}, Published},
+		{"small integers", Item{Version: "2"}, Item{Version: "10"}, -1, true},
+		{"leading zeros", Item{Version: "010"}, Item{Version: "9"}, 1, true},
+		{"reuters long numbers", Item{Version: "1132689232"}, Item{Version: "1132689231"}, 1, true},
+		{"longer than int64", Item{Version: "99999999999999999999999"}, Item{Version: "100000000000000000000000"}, -1, true},
+		{"etags fall back to versioncreated", Item{Version: "a1b2", VersionCreated: &t2}, Item{Version: "ffe0", VersionCreated: &t1}, 1, true},
+		{"same number, later time", Item{Version: "3", VersionCreated: &t1}, Item{Version: "3", VersionCreated: &t2}, -1, true},
+		{"no version, no time", Item{}, Item{}, 0, false},
+		{"same time, no numbers", Item{VersionCreated: &t1}, Item{VersionCreated: &t1}, 0, false},
+		{"one side numeric only", Item{Version: "2"}, Item{Version: "x"}, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := Decide(&tt.item, now)
-			if !got.Apply || got.State != tt.want {
-				t.Errorf("Decide = %+v, want Apply and state %s", got, tt.want)
+			got, known := Compare(&tt.a, &tt.b)
+			if got != tt.want || known != tt.wantKnown {
+				t.Errorf("Compare = %d, %v; want %d, %v", got, known, tt.want, tt.wantKnown)
 			}
-			if got.State.Visible() != (tt.want == Published) {
-				t.Errorf("Visible() = %v for %s", got.State.Visible(), got.State)
+			if back, _ := Compare(&tt.b, &tt.a); back != -tt.want {
+				t.Errorf("Compare reversed = %d, want %d", back, -tt.want)
+			}
+		})
+	}
+}
+
+func TestDecide(t *testing.T) {
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	future, past := now.Add(time.Hour), now.Add(-time.Hour)
+	v := func(n string, st PubStatus) *Item { return &Item{Version: n, PubStatus: st} }
+	tests := []struct {
+		name        string
+		cur         *Current
+		in          *Item
+		wantApply   bool
+		wantPending bool
+		wantState   State
+	}{
+		{"new usable", nil, v("1", Usable), true, false, Published},
+		{"new canceled", nil, v("1", Canceled), true, false, Killed},
+		{"new withheld", nil, v("1", Withheld), true, false, WithheldState},
+		{"new embargo ahead", nil, &Item{Version: "1", PubStatus: Usable, Embargoed: &future}, true, false, Embargoed},
+		{"new embargo passed", nil, &Item{Version: "1", PubStatus: Usable, Embargoed: &past}, true, false, Published},
+		{"newer update", &Current{State: Published, Item: v("1", Usable)}, v("2", Usable), true, false, Published},
+		{"older arrives late", &Current{State: Published, Item: v("3", Usable)}, v("2", Usable), false, false, Published},
+		{"newer kill", &Current{State: Published, Item: v("1", Usable)}, v("2", Canceled), true, false, Killed},
+		{"older kill still kills", &Current{State: Published, Item: v("3", Usable)}, v("2", Canceled), false, false, Killed},
+		{"newer usable after kill stays killed", &Current{State: Killed, Item: v("2", Canceled)}, v("3", Usable), false, false, Killed},
+		{"older usable after kill stays killed", &Current{State: Killed, Item: v("2", Canceled)}, v("1", Usable), false, false, Killed},
+		{"newer withheld hides", &Current{State: Published, Item: v("1", Usable)}, v("2", Withheld), true, false, WithheldState},
+		{"newer usable lifts withhold", &Current{State: WithheldState, Item: v("2", Withheld)}, v("3", Usable), true, false, Published},
+		{"older usable keeps withhold", &Current{State: WithheldState, Item: v("2", Withheld)}, v("1", Usable), false, false, WithheldState},
+		{"protected story: update waits", &Current{State: Published, Item: v("1", Usable), Protected: true}, v("2", Usable), false, true, Published},
+		{"protected story: kill still kills", &Current{State: Published, Item: v("1", Usable), Protected: true}, v("2", Canceled), false, false, Killed},
+		{"unordered versions apply by arrival", &Current{State: Published, Item: &Item{Version: "abc"}}, &Item{Version: "def", PubStatus: Usable}, true, false, Published},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Decide(tt.cur, tt.in, now)
+			if got.Apply != tt.wantApply || got.Pending != tt.wantPending || got.State != tt.wantState {
+				t.Errorf("Decide = %+v, want apply %v pending %v state %s", got, tt.wantApply, tt.wantPending, tt.wantState)
+			}
+			if got.Reason == "" {
+				t.Error("Decide gave no reason")
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,7 +70,7 @@ func Postgres(t testing.TB) *postgres.Store {
 	_, _ = rand.Read(suffix[:]) // crypto/rand.Read never fails
 	schema := "wdtest_" + hex.EncodeToString(suffix[:])
 	ctx := context.Background()
-	s, err := postgres.Open(ctx, postgres.Config{URL: url, Schema: schema})
+	s, err := postgres.Open(ctx, postgres.Config{URL: shortIdlePool(url), Schema: schema})
 	if err != nil {
 		t.Fatalf("open test postgres store: %v", err)
 	}
@@ -88,6 +89,35 @@ func Postgres(t testing.TB) *postgres.Store {
 		t.Fatalf("migrate test postgres store in schema %s: %v", schema, err)
 	}
 	return s
+}
+
+// shortIdlePool adds to url pool settings that close a test store's idle
+// connections within about a second, unless url sets them already. A store
+// lives until its test ends, and a test that opens many in turn (one per
+// delivery order tried) would otherwise keep every one's connections open
+// and run the server out of them ("too many clients already").
+func shortIdlePool(url string) string {
+	settings := []struct{ key, value string }{
+		{"pool_max_conn_idle_time", "1s"},
+		{"pool_health_check_period", "250ms"},
+	}
+	// url is either a URL (postgres://...) or keyword=value pairs; pgxpool
+	// reads its settings from both.
+	isURL := strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+	for _, kv := range settings {
+		if strings.Contains(url, kv.key+"=") {
+			continue
+		}
+		switch {
+		case !isURL:
+			url += " " + kv.key + "=" + kv.value
+		case strings.Contains(url, "?"):
+			url += "&" + kv.key + "=" + kv.value
+		default:
+			url += "?" + kv.key + "=" + kv.value
+		}
+	}
+	return url
 }
 
 // probe reports whether the database answers, within a few seconds: each

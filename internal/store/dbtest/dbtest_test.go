@@ -3,8 +3,10 @@ package dbtest_test
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/wiredesk/wiredesk/internal/store"
 	"github.com/wiredesk/wiredesk/internal/store/dbtest"
@@ -54,5 +56,29 @@ func TestPostgresDropsItsSchema(t *testing.T) {
 	}
 	if exists {
 		t.Errorf("schema %s still exists after its test ended", schema)
+	}
+}
+
+// TestPostgresReleasesIdleConnections opens stores one after another, as a
+// test trying many delivery orders does: the connections of a store no
+// longer in use must go back to the server long before the test ends.
+func TestPostgresReleasesIdleConnections(t *testing.T) {
+	ctx := t.Context()
+	var pools []*pgxpool.Pool
+	for range 3 {
+		s := dbtest.Postgres(t)
+		if _, err := s.CountStories(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pools = append(pools, s.Pool())
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for i, p := range pools {
+		for p.Stat().TotalConns() > 0 && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		if n := p.Stat().TotalConns(); n > 0 {
+			t.Errorf("store %d still holds %d connections 5s after its last use", i, n)
+		}
 	}
 }

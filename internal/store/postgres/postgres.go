@@ -127,6 +127,31 @@ func (s *Store) Ping(ctx context.Context) error {
 // InTx runs fn in one READ COMMITTED transaction. LockStory's row locks are
 // what keep two nodes from applying to one story at once.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
+	// PostgreSQL breaks a deadlock (two nodes merging clusters in opposite
+	// orders) or a serialization failure by aborting one transaction and
+	// asking for it to be tried again; fn is written to be re-run.
+	const attempts = 5
+	for attempt := 1; ; attempt++ {
+		err := s.inTxOnce(ctx, fn)
+		if err == nil || attempt == attempts || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * 10 * time.Millisecond):
+		}
+	}
+}
+
+// retryable reports whether PostgreSQL asked for the transaction to be run
+// again: deadlock_detected (40P01) or serialization_failure (40001).
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+func (s *Store) inTxOnce(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
 	pgTx, err := s.pool.BeginTx(ctx, pgx.TxOptions{})
 	if err != nil {
 		return fmt.Errorf("begin postgres transaction: %w", err)
@@ -151,9 +176,12 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.
 	return nil
 }
 
-// tx is the store.Tx of this backend.
+// tx is the store.Tx of this backend. It is used by one goroutine, the one
+// running the InTx function.
 type tx struct {
 	tx pgx.Tx
+	// clustersLocked is set once the transaction holds clustersLock.
+	clustersLocked bool
 }
 
 var _ store.Tx = (*tx)(nil)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,12 +21,20 @@ const (
 	maxListLimit     = 500
 )
 
-// storySelect reads a story with its current version (if any) and its
-// number of versions. Callers append the WHERE clause.
+// storySelect reads a story with its current version (if any), its number
+// of versions and the agencies of the other visible stories of its cluster
+// (NULL when none; sorted in Go so both backends order them alike, whatever
+// the database's collation). The cluster terms match the stories_cluster
+// index; a lone story (cluster_id NULL) matches nothing. Callers append the
+// WHERE clause.
 const storySelect = `
 	SELECT s.id, s.agency, s.uri, s.slug, s.state, s.first_seen_at, s.published_at, s.updated_at,
+	       s.state_reason, s.edited_by, s.pending_version_id, s.cluster_id,
 	       v.version_key, v.item, v.link, v.id_derived, v.delivery_id, v.delivery_sha256, v.source_name,
-	       (SELECT count(*) FROM story_versions c WHERE c.story_id = s.id)
+	       (SELECT count(*) FROM story_versions c WHERE c.story_id = s.id),
+	       (SELECT array_agg(DISTINCT o.agency) FROM stories o
+	        WHERE o.cluster_id = s.cluster_id AND o.id <> s.id AND o.agency <> s.agency
+	          AND o.state = 'published' AND o.published_at IS NOT NULL)
 	FROM stories s
 	LEFT JOIN story_versions v ON v.id = s.current_version_id`
 
@@ -38,12 +47,24 @@ func scanStory(row pgx.Row) (*story.Story, error) {
 		item                              []byte
 		idDerived                         *bool
 		deliveryID                        *int64
+		pendingID, clusterID              *int64
 	)
 	err := row.Scan(&st.ID, &st.Agency, &st.URI, &st.Slug, &state, &st.FirstSeenAt, &published, &st.UpdatedAt,
-		&versionKey, &item, &link, &idDerived, &deliveryID, &sha, &sourceName, &st.Versions)
+		&st.StateReason, &st.EditedBy, &pendingID, &clusterID,
+		&versionKey, &item, &link, &idDerived, &deliveryID, &sha, &sourceName, &st.Versions, &st.AlsoReportedBy)
 	if err != nil {
 		return nil, err
 	}
+	if pendingID != nil {
+		st.PendingVersionID = *pendingID
+	}
+	if clusterID != nil {
+		st.ClusterID = *clusterID
+	}
+	if len(st.AlsoReportedBy) == 0 {
+		st.AlsoReportedBy = nil
+	}
+	slices.Sort(st.AlsoReportedBy)
 	st.State = story.State(state)
 	st.FirstSeenAt = st.FirstSeenAt.UTC()
 	st.UpdatedAt = st.UpdatedAt.UTC()
@@ -93,8 +114,35 @@ func (s *Store) GetStory(ctx context.Context, id int64) (*story.Story, error) {
 	return st, nil
 }
 
-// ListStories returns visible stories newest first, p.Limit (default 50, at
-// most 500) at a time, after p.Before when set.
+// listedStory is the ListStories filter: visible, and the first visible
+// story of its cluster, so a cluster shows once, as its smallest visible id:
+// when that one is killed the next visible copy takes its place. The state
+// and published_at terms repeat the predicate of the stories_visible_newest
+// index word for word, so the planner can walk that index in order; the NOT
+// EXISTS probes stories_cluster. 'published' is the one state for which
+// story.State.Visible is true.
+const listedStory = `s.state = 'published' AND s.published_at IS NOT NULL
+		  AND NOT EXISTS (
+		      SELECT 1 FROM stories o
+		      WHERE o.cluster_id = s.cluster_id AND o.id < s.id
+		        AND o.state = 'published' AND o.published_at IS NOT NULL)`
+
+// listFirstPage and listPageAfter are the ListStories queries: the first
+// page, and the page after a keyset cursor (published_at, id).
+const (
+	listFirstPage = storySelect + `
+		WHERE ` + listedStory + `
+		ORDER BY s.published_at DESC, s.id DESC
+		LIMIT $1`
+	listPageAfter = storySelect + `
+		WHERE ` + listedStory + `
+		  AND (s.published_at, s.id) < ($2, $3)
+		ORDER BY s.published_at DESC, s.id DESC
+		LIMIT $1`
+)
+
+// ListStories returns visible stories newest first, one per cluster,
+// p.Limit (default 50, at most 500) at a time, after p.Before when set.
 func (s *Store) ListStories(ctx context.Context, p *store.ListStoriesParams) ([]*story.Story, error) {
 	limit := p.Limit
 	if limit <= 0 {
@@ -102,27 +150,14 @@ func (s *Store) ListStories(ctx context.Context, p *store.ListStoriesParams) ([]
 	}
 	limit = min(limit, maxListLimit)
 
-	// The state and published_at terms repeat the predicate of the
-	// stories_visible_newest index word for word, so the planner can use
-	// it. 'published' is the one state for which story.State.Visible is
-	// true.
-	const first = storySelect + `
-		WHERE s.state = 'published' AND s.published_at IS NOT NULL
-		ORDER BY s.published_at DESC, s.id DESC
-		LIMIT $1`
-	const after = storySelect + `
-		WHERE s.state = 'published' AND s.published_at IS NOT NULL
-		  AND (s.published_at, s.id) < ($2, $3)
-		ORDER BY s.published_at DESC, s.id DESC
-		LIMIT $1`
 	var (
 		rows pgx.Rows
 		err  error
 	)
 	if p.Before == nil {
-		rows, err = s.pool.Query(ctx, first, limit)
+		rows, err = s.pool.Query(ctx, listFirstPage, limit)
 	} else {
-		rows, err = s.pool.Query(ctx, after, limit, dbTime(p.Before.PublishedAt), p.Before.ID)
+		rows, err = s.pool.Query(ctx, listPageAfter, limit, dbTime(p.Before.PublishedAt), p.Before.ID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list stories: %w", err)
@@ -168,8 +203,18 @@ func scanVersion(row pgx.Row) (*store.Version, error) {
 // ListVersions returns every stored version of a story in the order they
 // were stored; none for an unknown story.
 func (s *Store) ListVersions(ctx context.Context, storyID int64) ([]*store.Version, error) {
-	const q = `SELECT ` + versionColumns + ` FROM story_versions WHERE story_id = $1 ORDER BY id`
-	rows, err := s.pool.Query(ctx, q, storyID)
+	return listVersions(ctx, s.pool, storyID)
+}
+
+// StoryVersions is ListVersions inside the transaction: it sees the versions
+// the transaction has stored.
+func (t *tx) StoryVersions(ctx context.Context, storyID int64) ([]*store.Version, error) {
+	return listVersions(ctx, t.tx, storyID)
+}
+
+func listVersions(ctx context.Context, q querier, storyID int64) ([]*store.Version, error) {
+	const list = `SELECT ` + versionColumns + ` FROM story_versions WHERE story_id = $1 ORDER BY id`
+	rows, err := q.Query(ctx, list, storyID)
 	if err != nil {
 		return nil, fmt.Errorf("list versions of story %d: %w", storyID, err)
 	}
@@ -258,9 +303,10 @@ func (t *tx) InsertVersion(ctx context.Context, p *store.InsertVersionParams) (*
 }
 
 // SetCurrent puts a version of the story on show, marks it applied and sets
-// the story's state. The first publication time is kept once set; a story
-// that becomes visible without one is published at p.At. An empty p.Slug
-// keeps the slug the story has.
+// the story's state and its reason. The first publication time is kept once
+// set; a story that becomes visible without one is published at p.At. An
+// empty p.Slug keeps the slug the story has. A pending agency update is
+// settled by whatever is put on show, so the pending mark is cleared.
 func (t *tx) SetCurrent(ctx context.Context, p *store.SetCurrentParams) error {
 	if p.State == "" {
 		return fmt.Errorf("set current version of story %d: empty state", p.StoryID)
@@ -280,11 +326,13 @@ func (t *tx) SetCurrent(ctx context.Context, p *store.SetCurrentParams) error {
 		UPDATE stories SET
 			current_version_id = $1,
 			state              = $2,
-			slug               = COALESCE(NULLIF($3, ''), slug),
-			published_at       = COALESCE(published_at, $4),
-			updated_at         = $5
-		WHERE id = $6`
-	tag, err = t.tx.Exec(ctx, setStory, p.VersionID, string(p.State), p.Slug, published, at, p.StoryID)
+			state_reason       = $3,
+			pending_version_id = NULL,
+			slug               = COALESCE(NULLIF($4, ''), slug),
+			published_at       = COALESCE(published_at, $5),
+			updated_at         = $6
+		WHERE id = $7`
+	tag, err = t.tx.Exec(ctx, setStory, p.VersionID, string(p.State), p.Reason, p.Slug, published, at, p.StoryID)
 	if err := oneRow(tag, err); err != nil {
 		return fmt.Errorf("set current version %d of story %d: %w", p.VersionID, p.StoryID, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/wiredesk/wiredesk/internal/store"
 	"github.com/wiredesk/wiredesk/internal/story"
@@ -17,12 +18,19 @@ const (
 	maxListLimit     = 500
 )
 
-// storySelect reads a story with its current version (if any) and its
-// number of versions. Callers append the WHERE clause.
+// storySelect reads a story with its current version (if any), its number
+// of versions and the agencies of the other visible stories of its cluster
+// (as a JSON array, sorted in Go so both backends order them alike). The
+// cluster terms match the stories_cluster index; a lone story (cluster_id
+// NULL) matches nothing. Callers append the WHERE clause.
 const storySelect = `
 	SELECT s.id, s.agency, s.uri, s.slug, s.state, s.first_seen_at, s.published_at, s.updated_at,
+	       s.state_reason, s.edited_by, s.pending_version_id, s.cluster_id,
 	       v.version_key, v.item, v.link, v.id_derived, v.delivery_id, v.delivery_sha256, v.source_name,
-	       (SELECT count(*) FROM story_versions c WHERE c.story_id = s.id)
+	       (SELECT count(*) FROM story_versions c WHERE c.story_id = s.id),
+	       (SELECT json_group_array(DISTINCT o.agency) FROM stories o
+	        WHERE o.cluster_id = s.cluster_id AND o.id <> s.id AND o.agency <> s.agency
+	          AND o.state = 'published' AND o.published_at IS NOT NULL)
 	FROM stories s
 	LEFT JOIN story_versions v ON v.id = s.current_version_id`
 
@@ -31,14 +39,22 @@ func scanStory(row interface{ Scan(...any) error }) (*story.Story, error) {
 		st                                      story.Story
 		state, firstSeen, updated               string
 		published                               sql.NullString
+		pendingID, clusterID                    sql.NullInt64
 		versionKey, item, link, sha, sourceName sql.NullString
 		idDerived                               sql.NullBool
 		deliveryID                              sql.NullInt64
+		alsoReportedBy                          string
 	)
 	err := row.Scan(&st.ID, &st.Agency, &st.URI, &st.Slug, &state, &firstSeen, &published, &updated,
-		&versionKey, &item, &link, &idDerived, &deliveryID, &sha, &sourceName, &st.Versions)
+		&st.StateReason, &st.EditedBy, &pendingID, &clusterID,
+		&versionKey, &item, &link, &idDerived, &deliveryID, &sha, &sourceName, &st.Versions, &alsoReportedBy)
 	if err != nil {
 		return nil, err
+	}
+	st.PendingVersionID = pendingID.Int64
+	st.ClusterID = clusterID.Int64
+	if st.AlsoReportedBy, err = decodeAgencies(alsoReportedBy); err != nil {
+		return nil, fmt.Errorf("story %d: %w", st.ID, err)
 	}
 	st.State = story.State(state)
 	if st.FirstSeenAt, err = parseTime(firstSeen); err != nil {
@@ -62,6 +78,20 @@ func scanStory(row interface{ Scan(...any) error }) (*story.Story, error) {
 		st.SourceName = sourceName.String
 	}
 	return &st, nil
+}
+
+// decodeAgencies reads the JSON array of agencies storySelect builds: nil
+// when there are none, sorted otherwise.
+func decodeAgencies(js string) ([]string, error) {
+	var agencies []string
+	if err := json.Unmarshal([]byte(js), &agencies); err != nil {
+		return nil, fmt.Errorf("decode agencies of the cluster: %w", err)
+	}
+	if len(agencies) == 0 {
+		return nil, nil
+	}
+	slices.Sort(agencies)
+	return agencies, nil
 }
 
 // encodeItem is the stored form of an item: its canonical JSON. Link and
@@ -93,8 +123,35 @@ func (s *Store) GetStory(ctx context.Context, id int64) (*story.Story, error) {
 	return st, nil
 }
 
-// ListStories returns visible stories newest first, p.Limit (default 50, at
-// most 500) at a time, after p.Before when set.
+// listedStory is the ListStories filter: visible, and the first visible
+// story of its cluster, so a cluster shows once, as its smallest visible id:
+// when that one is killed the next visible copy takes its place. The state
+// and published_at terms repeat the predicate of the stories_visible_newest
+// index word for word, so SQLite walks that index in order; the NOT EXISTS
+// probes stories_cluster. 'published' is the one state for which
+// story.State.Visible is true.
+const listedStory = `s.state = 'published' AND s.published_at IS NOT NULL
+		  AND NOT EXISTS (
+		      SELECT 1 FROM stories o
+		      WHERE o.cluster_id = s.cluster_id AND o.id < s.id
+		        AND o.state = 'published' AND o.published_at IS NOT NULL)`
+
+// listFirstPage and listPageAfter are the ListStories queries: the first
+// page, and the page after a keyset cursor (published_at, id).
+const (
+	listFirstPage = storySelect + `
+		WHERE ` + listedStory + `
+		ORDER BY s.published_at DESC, s.id DESC
+		LIMIT ?`
+	listPageAfter = storySelect + `
+		WHERE ` + listedStory + `
+		  AND (s.published_at, s.id) < (?, ?)
+		ORDER BY s.published_at DESC, s.id DESC
+		LIMIT ?`
+)
+
+// ListStories returns visible stories newest first, one per cluster,
+// p.Limit (default 50, at most 500) at a time, after p.Before when set.
 func (s *Store) ListStories(ctx context.Context, p *store.ListStoriesParams) ([]*story.Story, error) {
 	limit := p.Limit
 	if limit <= 0 {
@@ -102,26 +159,14 @@ func (s *Store) ListStories(ctx context.Context, p *store.ListStoriesParams) ([]
 	}
 	limit = min(limit, maxListLimit)
 
-	// The state and published_at terms repeat the predicate of the
-	// stories_visible_newest index word for word, so SQLite uses it.
-	// 'published' is the one state for which story.State.Visible is true.
-	const first = storySelect + `
-		WHERE s.state = 'published' AND s.published_at IS NOT NULL
-		ORDER BY s.published_at DESC, s.id DESC
-		LIMIT ?`
-	const after = storySelect + `
-		WHERE s.state = 'published' AND s.published_at IS NOT NULL
-		  AND (s.published_at, s.id) < (?, ?)
-		ORDER BY s.published_at DESC, s.id DESC
-		LIMIT ?`
 	var (
 		rows *sql.Rows
 		err  error
 	)
 	if p.Before == nil {
-		rows, err = s.reader.QueryContext(ctx, first, limit)
+		rows, err = s.reader.QueryContext(ctx, listFirstPage, limit)
 	} else {
-		rows, err = s.reader.QueryContext(ctx, after, formatTime(dbTime(p.Before.PublishedAt)), p.Before.ID, limit)
+		rows, err = s.reader.QueryContext(ctx, listPageAfter, formatTime(dbTime(p.Before.PublishedAt)), p.Before.ID, limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list stories: %w", err)
@@ -181,8 +226,18 @@ func scanVersion(row interface{ Scan(...any) error }) (*store.Version, error) {
 // ListVersions returns every stored version of a story in the order they
 // were stored; none for an unknown story.
 func (s *Store) ListVersions(ctx context.Context, storyID int64) ([]*store.Version, error) {
-	const q = `SELECT ` + versionColumns + ` FROM story_versions WHERE story_id = ? ORDER BY id`
-	rows, err := s.reader.QueryContext(ctx, q, storyID)
+	return listVersions(ctx, s.reader, storyID)
+}
+
+// StoryVersions is ListVersions inside the transaction: it sees the versions
+// the transaction has stored.
+func (t *tx) StoryVersions(ctx context.Context, storyID int64) ([]*store.Version, error) {
+	return listVersions(ctx, t.tx, storyID)
+}
+
+func listVersions(ctx context.Context, q queryer, storyID int64) ([]*store.Version, error) {
+	const list = `SELECT ` + versionColumns + ` FROM story_versions WHERE story_id = ? ORDER BY id`
+	rows, err := q.QueryContext(ctx, list, storyID)
 	if err != nil {
 		return nil, fmt.Errorf("list versions of story %d: %w", storyID, err)
 	}
@@ -285,9 +340,10 @@ func (t *tx) InsertVersion(ctx context.Context, p *store.InsertVersionParams) (*
 }
 
 // SetCurrent puts a version of the story on show, marks it applied and sets
-// the story's state. The first publication time is kept once set; a story
-// that becomes visible without one is published at p.At. An empty p.Slug
-// keeps the slug the story has.
+// the story's state and its reason. The first publication time is kept once
+// set; a story that becomes visible without one is published at p.At. An
+// empty p.Slug keeps the slug the story has. A pending agency update is
+// settled by whatever is put on show, so the pending mark is cleared.
 func (t *tx) SetCurrent(ctx context.Context, p *store.SetCurrentParams) error {
 	if p.State == "" {
 		return fmt.Errorf("set current version of story %d: empty state", p.StoryID)
@@ -307,11 +363,13 @@ func (t *tx) SetCurrent(ctx context.Context, p *store.SetCurrentParams) error {
 		UPDATE stories SET
 			current_version_id = ?,
 			state              = ?,
+			state_reason       = ?,
+			pending_version_id = NULL,
 			slug               = COALESCE(NULLIF(?, ''), slug),
 			published_at       = COALESCE(published_at, ?),
 			updated_at         = ?
 		WHERE id = ?`
-	res, err = t.tx.ExecContext(ctx, setStory, p.VersionID, string(p.State), p.Slug,
+	res, err = t.tx.ExecContext(ctx, setStory, p.VersionID, string(p.State), p.Reason, p.Slug,
 		formatTimePtr(published), formatTime(at), p.StoryID)
 	if err := oneRow(res, err); err != nil {
 		return fmt.Errorf("set current version %d of story %d: %w", p.VersionID, p.StoryID, err)

@@ -37,6 +37,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("NotFound", func(t *testing.T) { testNotFound(t, open) })
 	t.Run("ConcurrentApply", func(t *testing.T) { testConcurrentApply(t, open) })
 	t.Run("StoryIDsDense", func(t *testing.T) { testStoryIDsDense(t, open) })
+	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })
+	t.Run("StoryVersions", func(t *testing.T) { testStoryVersions(t, open) })
+	t.Run("FindSimilar", func(t *testing.T) { testFindSimilar(t, open) })
+	t.Run("MergeClusters", func(t *testing.T) { testMergeClusters(t, open) })
+	t.Run("ListOnePerCluster", func(t *testing.T) { testListOnePerCluster(t, open) })
+	t.Run("AlsoReportedBy", func(t *testing.T) { testAlsoReportedBy(t, open) })
+	t.Run("ConcurrentDuplicates", func(t *testing.T) { testConcurrentDuplicates(t, open) })
 }
 
 // Story ids are public URLs: locking known stories over and over, as every
