@@ -4,14 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/wiredesk/wiredesk/internal/apply"
 	"github.com/wiredesk/wiredesk/internal/decode"
 	"github.com/wiredesk/wiredesk/internal/ingest"
+	"github.com/wiredesk/wiredesk/internal/jobs"
 	"github.com/wiredesk/wiredesk/internal/story"
 	"github.com/wiredesk/wiredesk/internal/wire"
 )
@@ -32,7 +35,7 @@ func cmdParse(_ context.Context, env *cmdEnv, args []string) error {
 	enc.SetEscapeHTML(false)
 	failed := 0
 	for _, path := range fs.Args() {
-		b, err := os.ReadFile(path)
+		b, err := readDocument(path)
 		if err != nil {
 			fmt.Fprintf(env.stderr, "%s: %v\n", path, err)
 			failed++
@@ -90,13 +93,19 @@ func cmdIngest(ctx context.Context, env *cmdEnv, args []string) error {
 	if err := b.migrate(ctx, logger); err != nil {
 		return err
 	}
-	pipeline := ingest.NewPipeline(b.store, logger, nil)
+	// The runner is not run here: the events and embargo releases that
+	// ingesting enqueues wait in the database for `wiredesk serve`.
+	runner, err := b.newJobs(jobs.Config{Logger: logger, Store: b.store, Poll: noPoll})
+	if err != nil {
+		return err
+	}
+	pipeline := ingest.NewPipeline(b.store, apply.New(b.store, runner, nil), logger, nil)
 	failed := 0
 	for _, path := range paths {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		body, err := os.ReadFile(path)
+		body, err := readDocument(path)
 		if err != nil {
 			fmt.Fprintf(env.stdout, "%s: error: %v\n", path, err)
 			failed++
@@ -114,6 +123,32 @@ func cmdIngest(ctx context.Context, env *cmdEnv, args []string) error {
 		return fmt.Errorf("%d of %d files failed: %w", failed, len(paths), errSomeFailed)
 	}
 	return nil
+}
+
+// readDocument reads a file to decode, refusing one over the decoders'
+// bound before reading it, so a huge file costs no memory.
+func readDocument(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > wire.MaxDocumentBytes {
+		return nil, fmt.Errorf("file is %d MiB, over the %d MiB limit for one document", fi.Size()>>20, wire.MaxDocumentBytes>>20)
+	}
+	// Read at most one byte past the bound: the file may grow while read.
+	b, err := io.ReadAll(io.LimitReader(f, wire.MaxDocumentBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > wire.MaxDocumentBytes {
+		return nil, fmt.Errorf("file grew over the %d MiB limit for one document while being read", wire.MaxDocumentBytes>>20)
+	}
+	return b, nil
 }
 
 // expandPaths turns folders into the regular files beneath them, in name

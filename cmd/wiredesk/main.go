@@ -25,6 +25,7 @@ Usage:
   wiredesk parse   FILE...                                    decode files, print items as JSON Lines
   wiredesk ingest  [--data DIR | --database-url URL] PATH...  push files or folders through the pipeline
   wiredesk source  add|list ...                               manage polled sources
+  wiredesk story   restore --id N --by NAME                   bring a killed or withheld story back
 
 Every setting is also an environment variable WIREDESK_*; see README.md.
 `
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdIngest(ctx, env, rest)
 	case "source":
 		return cmdSource(ctx, env, rest)
+	case "story":
+		return cmdStory(ctx, env, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wiredesk/wiredesk/internal/apply"
 	"github.com/wiredesk/wiredesk/internal/demo"
 	"github.com/wiredesk/wiredesk/internal/fetch"
 	"github.com/wiredesk/wiredesk/internal/ingest"
@@ -48,7 +49,7 @@ func (b *backend) migrate(ctx context.Context, logger *slog.Logger) error {
 	if err := b.store.Migrate(ctx); err != nil {
 		return fmt.Errorf("migrate store: %w", err)
 	}
-	r, err := b.newJobs(jobs.Config{Logger: logger, Store: b.store, Poll: func(context.Context, int64) error { return nil }})
+	r, err := b.newJobs(jobs.Config{Logger: logger, Store: b.store, Poll: noPoll})
 	if err != nil {
 		return err
 	}
@@ -131,7 +132,7 @@ func cmdServe(ctx context.Context, env *cmdEnv, args []string, demoMode bool) er
 		if err != nil {
 			return fmt.Errorf("demo agency: %w", err)
 		}
-		feedURL := "http://" + ln.Addr().String() + "/feed.rss"
+		feedURL := "http://" + ln.Addr().String() + demo.FeedPath
 		if _, err := b.store.UpsertSource(ctx, &store.UpsertSourceParams{
 			Name: demoSourceName, URL: feedURL, Agency: demo.AgencyName,
 			Interval: 2 * time.Second, AllowPrivate: true,
@@ -142,13 +143,28 @@ func cmdServe(ctx context.Context, env *cmdEnv, args []string, demoMode bool) er
 		logger.Info("demo agency is on the wire", "feed", feedURL)
 	}
 
-	fetcher := fetch.New(fetch.Config{Timeout: time.Duration(cfg.FetchTimeout), MaxBytes: cfg.FetchMaxBytes, Logger: logger})
-	pipeline := ingest.NewPipeline(b.store, logger, nil)
-	poller := ingest.NewPoller(b.store, fetcher, pipeline, logger, nil)
-	runner, err := b.newJobs(jobs.Config{Logger: logger, Store: b.store, Poll: poller.Poll, ScanInterval: time.Duration(cfg.PollScan)})
+	// The runner and the applier need each other: the applier enqueues
+	// jobs through the runner, the runner's jobs call back into the
+	// applier and the poller. The closures break the cycle.
+	var (
+		applier *apply.Applier
+		poller  *ingest.Poller
+	)
+	runner, err := b.newJobs(jobs.Config{
+		Logger: logger, Store: b.store, ScanInterval: time.Duration(cfg.PollScan),
+		Poll: func(ctx context.Context, id int64) error { return poller.Poll(ctx, id) },
+		ReleaseEmbargo: func(ctx context.Context, id int64) error {
+			_, err := applier.ReleaseEmbargo(ctx, id)
+			return err
+		},
+	})
 	if err != nil {
 		return err
 	}
+	applier = apply.New(b.store, runner, nil)
+	fetcher := fetch.New(fetch.Config{Timeout: time.Duration(cfg.FetchTimeout), MaxBytes: cfg.FetchMaxBytes, Logger: logger})
+	pipeline := ingest.NewPipeline(b.store, applier, logger, nil)
+	poller = ingest.NewPoller(b.store, fetcher, pipeline, logger, nil)
 	st, err := site.New(site.Config{Store: b.store, Logger: logger, SiteName: cfg.SiteName, Provenance: cfg.Provenance})
 	if err != nil {
 		return err
@@ -178,6 +194,9 @@ func serveListener(ctx context.Context, ln net.Listener, h http.Handler) error {
 		return nil
 	}
 }
+
+// noPoll stands in for the poller in runners that only migrate or enqueue.
+func noPoll(context.Context, int64) error { return nil }
 
 func intervalOrDefault(d time.Duration) time.Duration {
 	if d <= 0 {

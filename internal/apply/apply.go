@@ -1,14 +1,18 @@
 // Package apply is the heart of wiredesk: it turns one decoded item into
-// story state, in one transaction per item (identity, version, lifecycle).
+// story state, in one transaction per item (identity, version order,
+// lifecycle, duplicates), and enqueues the side effects in that same
+// transaction.
 package apply
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/wiredesk/wiredesk/internal/dedup"
 	"github.com/wiredesk/wiredesk/internal/store"
 	"github.com/wiredesk/wiredesk/internal/story"
 )
@@ -26,24 +30,56 @@ const (
 	Created Outcome = "created"
 	// Updated: a new version of a known story, now on show.
 	Updated Outcome = "updated"
-	// Recorded: a new version stored but not put on show.
+	// Recorded: a new version stored but not put on show (older than the
+	// version on show, waiting for an editor, or the story is killed).
 	Recorded Outcome = "recorded"
 	// Unchanged: this exact version was already stored; nothing written.
 	Unchanged Outcome = "unchanged"
 )
 
-// Applier applies items to a store.
-type Applier struct {
-	store store.Store
-	now   func() time.Time
+// EventKind names a change readers and subscribers hear about.
+type EventKind string
+
+// Story events, enqueued as jobs in the transaction that causes them.
+const (
+	EventPublished EventKind = "published"
+	EventUpdated   EventKind = "updated"
+	EventCorrected EventKind = "corrected"
+	EventKilled    EventKind = "killed"
+	EventWithheld  EventKind = "withheld"
+	EventRestored  EventKind = "restored"
+)
+
+// StoryEvent is one change of one story.
+type StoryEvent struct {
+	Kind       EventKind
+	StoryID    int64
+	VersionKey string
+	At         time.Time
 }
 
-// New returns an Applier on s. now defaults to time.Now.
-func New(s store.Store, now func() time.Time) *Applier {
+// Events enqueues the side effects of a state change inside the transaction
+// that makes the change, so a crash can neither lose nor invent one
+// (DESIGN §3). The job runner implements it.
+type Events interface {
+	StoryEventTx(ctx context.Context, tx store.Tx, ev *StoryEvent) error
+	ScheduleEmbargoReleaseTx(ctx context.Context, tx store.Tx, storyID int64, at time.Time) error
+}
+
+// Applier applies items to a store.
+type Applier struct {
+	store  store.Store
+	events Events
+	now    func() time.Time
+}
+
+// New returns an Applier on s. events may be nil only where nothing
+// downstream listens (a dry run); now defaults to time.Now.
+func New(s store.Store, events Events, now func() time.Time) *Applier {
 	if now == nil {
 		now = time.Now
 	}
-	return &Applier{store: s, now: now}
+	return &Applier{store: s, events: events, now: now}
 }
 
 // Params is one item to apply and where it came from.
@@ -59,6 +95,8 @@ type Result struct {
 	VersionKey string
 	Outcome    Outcome
 	State      story.State
+	Reason     string
+	Event      EventKind // "" when no event was raised
 }
 
 // Apply applies one item in one transaction. Applying the same version
@@ -72,13 +110,12 @@ func (a *Applier) Apply(ctx context.Context, p *Params) (*Result, error) {
 	}
 	key := story.VersionKey(it)
 	now := a.now().UTC()
-	decision := story.Decide(it, now)
-	slug := story.Slug(it.Headline)
 
 	var res *Result
 	err := a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		first := story.Decide(nil, it, now)
 		s, created, err := tx.LockStory(ctx, &store.LockStoryParams{
-			Agency: agency, URI: uri, Slug: slug, State: decision.State, At: now,
+			Agency: agency, URI: uri, Slug: story.Slug(it.Headline), State: first.State, At: now,
 		})
 		if err != nil {
 			return err
@@ -94,37 +131,62 @@ func (a *Applier) Apply(ctx context.Context, p *Params) (*Result, error) {
 				return nil
 			}
 		}
+		var cur *story.Current
+		if !created {
+			cur = &story.Current{State: s.State, Item: s.Current, Protected: s.EditedBy != ""}
+		}
+		d := story.Decide(cur, it, now)
+		res.Reason = d.Reason
 		v, err := tx.InsertVersion(ctx, &store.InsertVersionParams{
 			StoryID: s.ID, Key: key, Item: it, DeliveryID: p.DeliveryID,
-			SourceName: p.SourceName, ReceivedAt: now, Applied: decision.Apply,
+			SourceName: p.SourceName, ReceivedAt: now, Applied: d.Apply,
 		})
 		if err != nil {
 			return err
 		}
-		if !decision.Apply {
-			res.Outcome = Recorded
-			return nil
-		}
-		// The URL stays the same across versions (DESIGN §4 rule 6): the
-		// slug is only taken from a new headline when the story had none.
-		if s.Slug != "" {
-			slug = s.Slug
-		}
-		var publishedAt *time.Time
-		if decision.State.Visible() && s.PublishedAt.IsZero() {
-			publishedAt = &now
-		}
-		if err := tx.SetCurrent(ctx, &store.SetCurrentParams{
-			StoryID: s.ID, VersionID: v.ID, State: decision.State, Slug: slug,
-			PublishedAt: publishedAt, At: now,
-		}); err != nil {
+		if err := a.fingerprint(ctx, tx, s.ID, v.ID, it); err != nil {
 			return err
 		}
-		res.State = decision.State
-		if created {
+		reason := stateReason(d.State, it)
+		switch {
+		case d.Apply:
+			if err := tx.SetCurrent(ctx, &store.SetCurrentParams{
+				StoryID: s.ID, VersionID: v.ID, State: d.State, Reason: reason, At: now,
+			}); err != nil {
+				return err
+			}
+		case d.Pending:
+			if err := tx.MarkPending(ctx, &store.MarkPendingParams{StoryID: s.ID, VersionID: v.ID}); err != nil {
+				return err
+			}
+		case d.State != s.State:
+			if err := tx.SetState(ctx, &store.SetStateParams{StoryID: s.ID, State: d.State, Reason: reason, At: now}); err != nil {
+				return err
+			}
+		}
+		switch {
+		case created:
 			res.Outcome = Created
-		} else {
+		case d.Apply:
 			res.Outcome = Updated
+		default:
+			res.Outcome = Recorded
+		}
+		before := s.State
+		if created {
+			before = ""
+		}
+		res.State = d.State
+		res.Event = eventFor(before, d, it)
+		if res.Event != "" && a.events != nil {
+			if err := a.events.StoryEventTx(ctx, tx, &StoryEvent{Kind: res.Event, StoryID: s.ID, VersionKey: key, At: now}); err != nil {
+				return err
+			}
+		}
+		if d.Apply && d.State == story.Embargoed && a.events != nil {
+			if err := a.events.ScheduleEmbargoReleaseTx(ctx, tx, s.ID, *it.Embargoed); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -132,4 +194,68 @@ func (a *Applier) Apply(ctx context.Context, p *Params) (*Result, error) {
 		return nil, fmt.Errorf("apply %s %s from %s: %w", uri, key, agency, err)
 	}
 	return res, nil
+}
+
+// stateReason is what the story records as the reason for its state: for a
+// kill or a withhold, the agency's note when it gives one.
+func stateReason(s story.State, it *story.Item) string {
+	if s != story.Killed && s != story.WithheldState {
+		return ""
+	}
+	if n := strings.TrimSpace(it.EdNote); n != "" {
+		return n
+	}
+	return strings.TrimSpace(it.Description)
+}
+
+// eventFor names the event a decision raises, from the state before ("" for
+// a new story) to the state after.
+func eventFor(before story.State, d story.Decision, it *story.Item) EventKind {
+	switch {
+	case d.State == story.Killed && before != story.Killed:
+		return EventKilled
+	case d.State == story.WithheldState && before != story.WithheldState:
+		return EventWithheld
+	case d.State == story.Published && before != story.Published && (d.Apply || before != ""):
+		return EventPublished
+	case d.State == story.Published && d.Apply:
+		if slices.Contains(it.Signals, "correction") {
+			return EventCorrected
+		}
+		return EventUpdated
+	}
+	return ""
+}
+
+// fingerprint stores the duplicate fingerprint of a version's text and
+// folds the story into the cluster of every story it duplicates (DESIGN §4
+// rule 9). Every version is fingerprinted, shown or not, and clusters only
+// ever merge, so the clusters are the connected parts of the "has a similar
+// version" graph: the same whatever order the versions arrive in.
+//
+// A body without words (a picture, a body of only a dateline or
+// punctuation) is not fingerprinted: its hash would be the empty text's,
+// equal to that of every other story without words. Nor is a kill: its
+// body is the agency's withdrawal notice, worded alike for unrelated
+// stories, so it says nothing about which story it is.
+func (a *Applier) fingerprint(ctx context.Context, tx store.Tx, storyID, versionID int64, it *story.Item) error {
+	text := it.BodyText
+	if it.PubStatus == story.Canceled || len(dedup.Normalize(text)) == 0 {
+		return nil
+	}
+	sha, sig := dedup.TextSHA256(text), dedup.Signature(text)
+	bands := dedup.Bands(sig)
+	if err := tx.SetFingerprint(ctx, &store.SetFingerprintParams{StoryID: storyID, VersionID: versionID, TextSHA256: sha, MinHash: sig, Bands: bands}); err != nil {
+		return err
+	}
+	similar, err := tx.FindSimilar(ctx, &store.FindSimilarParams{StoryID: storyID, TextSHA256: sha, MinHash: sig, Bands: bands, MinSimilarity: dedup.MinSimilarity})
+	if err != nil || len(similar) == 0 {
+		return err
+	}
+	ids := []int64{storyID}
+	for _, s := range similar {
+		ids = append(ids, s.ID)
+	}
+	_, err = tx.MergeClusters(ctx, ids)
+	return err
 }

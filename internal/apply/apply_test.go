@@ -3,6 +3,7 @@ package apply_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +26,7 @@ func TestApply(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := context.Background()
 		clock := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
-		a := apply.New(s, func() time.Time { clock = clock.Add(time.Second); return clock })
+		a := apply.New(s, nil, func() time.Time { clock = clock.Add(time.Second); return clock })
 
 		steps := []struct {
 			name        string
@@ -84,7 +85,7 @@ func TestApply(t *testing.T) {
 
 func TestApplyRefusesEmptyIdentity(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s store.Store) {
-		a := apply.New(s, nil)
+		a := apply.New(s, nil, nil)
 		for _, it := range []*story.Item{item("", "No id", "x"), item("  ", "Blank id", "x")} {
 			_, err := a.Apply(context.Background(), &apply.Params{Item: it})
 			if !errors.Is(err, apply.ErrNoIdentity) {
@@ -106,7 +107,7 @@ func TestApplyRefusesEmptyIdentity(t *testing.T) {
 // feed would, must leave one story with one version.
 func TestApplyConcurrentSameItem(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s store.Store) {
-		a := apply.New(s, nil)
+		a := apply.New(s, nil, nil)
 		var wg sync.WaitGroup
 		outcomes := make([]apply.Outcome, 8)
 		errs := make([]error, 8)
@@ -137,6 +138,59 @@ func TestApplyConcurrentSameItem(t *testing.T) {
 		n, _ := s.CountStories(context.Background())
 		if n != 1 {
 			t.Errorf("CountStories = %d, want 1", n)
+		}
+	})
+}
+
+// Duplicates fold into one cluster (DESIGN §4 rule 9), and what carries no
+// story text never does: bodies without words, and kill notices, which read
+// alike for unrelated stories.
+func TestApplyClusters(t *testing.T) {
+	body := "The harbour authority closed the port to all shipping as the storm pushed gusts along the coast, leaving three inbound ferries at anchor in the sound. Schools sent pupils home at midday and rail services north of the city were suspended."
+	dbtest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := context.Background()
+		a := apply.New(s, nil, nil)
+		applyItem := func(agency, uri, text string, status story.PubStatus) int64 {
+			t.Helper()
+			it := item(uri, "Headline "+uri, text)
+			it.Source.Agency, it.PubStatus, it.BodyText = agency, status, text
+			res, err := a.Apply(ctx, &apply.Params{Item: it})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.StoryID
+		}
+		cluster := func(id int64) int64 {
+			t.Helper()
+			st, err := s.GetStory(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st.ClusterID
+		}
+		first := applyItem("Alpha Wire", "a-1", "PORT ALDER, Nov 29 (AW) - "+body, story.Usable)
+		same := applyItem("Beta News", "b-1", "PORT ALDER (BN) - "+body, story.Usable)
+		near := applyItem("Gamma Press", "g-1", body+" A spokesman for the harbour authority said the port would reopen on Tuesday.", story.Usable)
+		other := applyItem("Beta News", "b-2", "The council approved the budget for next year after a long debate about school buildings and the cost of the new bridge across the river.", story.Usable)
+		dateline := applyItem("Alpha Wire", "a-2", "PORT ALDER, Nov 29 (AW) -", story.Usable)
+		dateline2 := applyItem("Beta News", "b-3", "PORT ALDER (BN) -", story.Usable)
+		kill1 := applyItem("Alpha Wire", "a-3", "This story has been withdrawn by the agency. Do not use.", story.Canceled)
+		kill2 := applyItem("Beta News", "b-4", "This story has been withdrawn by the agency. Do not use.", story.Canceled)
+
+		if c := cluster(first); c == 0 || cluster(same) != c || cluster(near) != c {
+			t.Errorf("clusters: first %d, identical copy %d, near copy %d; want one cluster", cluster(first), cluster(same), cluster(near))
+		}
+		for name, id := range map[string]int64{"different story": other, "dateline-only body": dateline, "second dateline-only body": dateline2, "kill notice": kill1, "second kill notice": kill2} {
+			if c := cluster(id); c != 0 {
+				t.Errorf("%s joined cluster %d", name, c)
+			}
+		}
+		got, err := s.GetStory(ctx, first)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"Beta News", "Gamma Press"}; !slices.Equal(got.AlsoReportedBy, want) {
+			t.Errorf("AlsoReportedBy = %v, want %v", got.AlsoReportedBy, want)
 		}
 	})
 }

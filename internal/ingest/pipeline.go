@@ -25,15 +25,16 @@ type Pipeline struct {
 	now     func() time.Time
 }
 
-// NewPipeline returns a Pipeline on s. now defaults to time.Now.
-func NewPipeline(s store.Store, logger *slog.Logger, now func() time.Time) *Pipeline {
+// NewPipeline returns a Pipeline that archives into s and applies with a.
+// now defaults to time.Now.
+func NewPipeline(s store.Store, a *apply.Applier, logger *slog.Logger, now func() time.Time) *Pipeline {
 	if now == nil {
 		now = time.Now
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Pipeline{store: s, applier: apply.New(s, now), logger: logger, now: now}
+	return &Pipeline{store: s, applier: a, logger: logger, now: now}
 }
 
 // DeliverParams is one raw payload and what is known of its source.

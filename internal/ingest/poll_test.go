@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wiredesk/wiredesk/internal/apply"
 	"github.com/wiredesk/wiredesk/internal/fetch"
 	"github.com/wiredesk/wiredesk/internal/ingest"
 	"github.com/wiredesk/wiredesk/internal/store"
@@ -49,7 +50,7 @@ type fixture struct {
 func newFixture(t *testing.T, s store.Store) *fixture {
 	f := &fixture{store: s, now: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
 	clock := func() time.Time { return f.now }
-	p := ingest.NewPipeline(s, nil, clock)
+	p := ingest.NewPipeline(s, apply.New(s, nil, clock), nil, clock)
 	f.poller = ingest.NewPoller(s, fetch.New(fetch.Config{Timeout: 5 * time.Second, MaxBytes: 10 << 20}), p, nil, clock)
 	return f
 }

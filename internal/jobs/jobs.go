@@ -55,6 +55,10 @@ type Config struct {
 	// Poll fetches one source and records the outcome on it, including its
 	// next attempt time (store.RecordPoll). Required.
 	Poll func(ctx context.Context, sourceID int64) error
+	// ReleaseEmbargo publishes an embargoed story whose time has come
+	// (apply.Applier.ReleaseEmbargo). Required by Run; a Runner used only
+	// to migrate or to enqueue may leave it nil.
+	ReleaseEmbargo func(ctx context.Context, storyID int64) error
 	// ScanInterval is how often due sources are looked for. Default 1s.
 	ScanInterval time.Duration
 	// FetchPollInterval is how often River looks for new jobs when nothing
@@ -125,6 +129,7 @@ type riverClient interface {
 	Stop(ctx context.Context) error
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	JobList(ctx context.Context, params *river.JobListParams) (*river.JobListResult, error)
 }
 
 // riverMigrator is what the Runner uses of River's migrator, for the same
@@ -205,6 +210,12 @@ func newRunner[TTx any](driver riverdriver.Driver[TTx], settings riverSettings[T
 	if err := river.AddWorkerSafely(workers, &schedulePollsWorker{runner: r}); err != nil {
 		return nil, fmt.Errorf("new %s job runner: register schedule_polls: %w", settings.name, err)
 	}
+	if err := river.AddWorkerSafely(workers, &storyEventWorker{runner: r}); err != nil {
+		return nil, fmt.Errorf("new %s job runner: register story_event: %w", settings.name, err)
+	}
+	if err := river.AddWorkerSafely(workers, &releaseEmbargoWorker{release: cfg.ReleaseEmbargo}); err != nil {
+		return nil, fmt.Errorf("new %s job runner: register release_embargo: %w", settings.name, err)
+	}
 
 	riverLogger := cfg.Logger.With("component", "river", "driver", settings.name)
 	client, err := river.NewClient(driver, &river.Config{
@@ -269,6 +280,9 @@ func (r *Runner) Migrate(ctx context.Context) error {
 // running ones finish: within StopTimeout, after which their contexts are
 // cancelled too. It returns nil on a clean stop.
 func (r *Runner) Run(ctx context.Context) error {
+	if r.cfg.ReleaseEmbargo == nil {
+		return errors.New("run job queue: Config.ReleaseEmbargo is required to work jobs")
+	}
 	// Without this check River would start and then log errors about
 	// missing tables every FetchPollInterval.
 	check, err := r.migrator.Validate(ctx, nil)

@@ -105,6 +105,7 @@ func testConfig(t *testing.T, s store.Store, poll func(context.Context, int64) e
 		Logger:            slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Store:             s,
 		Poll:              poll,
+		ReleaseEmbargo:    func(context.Context, int64) error { return nil },
 		ScanInterval:      testScanInterval,
 		FetchPollInterval: testFetchInterval,
 		StopTimeout:       2 * time.Second,
