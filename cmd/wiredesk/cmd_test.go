@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -153,5 +154,30 @@ func TestConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("config %s: error %v, want one naming %q", tt.file, err, tt.want)
 		}
+	}
+}
+
+// A document over the decoders' bound is refused by size, before it is read.
+func TestParseRefusesHugeFileUnread(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.xml")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A sparse 100 MB file: its size is real, its bytes cost no disk.
+	if err := f.Truncate(100 << 20); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), []string{"parse", path}, nil, &out, &errOut, envFunc(nil))
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, errSomeFailed) || !strings.Contains(errOut.String(), "over the 64 MiB limit") {
+		t.Fatalf("parse of a 100 MB file: error %v, stderr %q; want a refusal naming the limit", err, errOut.String())
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+		t.Errorf("refusing the file allocated %d MB", grew>>20)
 	}
 }

@@ -42,13 +42,23 @@ type storySummary struct {
 
 type storyPage struct {
 	page
-	Headline   string
-	Dateline   string
-	Byline     string
-	Agency     string
-	Published  time.Time
-	Updated    time.Time // zero unless the current version came after first publication
-	Correction string
+	Headline  string
+	Dateline  string
+	Byline    string
+	Agency    string
+	Published time.Time
+	Updated   time.Time // zero unless the version on show replaced the one first published
+	// AlsoReportedBy names the other agencies that sent the same story
+	// (DESIGN §4 rule 9), joined for reading: "AP, Reuters".
+	AlsoReportedBy string
+	// Correction is set when the version on show is a correction;
+	// CorrectionNote is the agency's note on it, when it gave one.
+	Correction     bool
+	CorrectionNote string
+	// HistoryURL links the story's versions when it has more than one;
+	// Versions counts them.
+	HistoryURL string
+	Versions   int
 	// Body is the sanitized HTML body; BodyParagraphs is used instead when
 	// the agency sent plain text only.
 	Body           template.HTML
@@ -63,6 +73,8 @@ type errorPage struct {
 	Status  int
 	Heading string
 	Message string
+	// Reason is the reason given for a kill, on the 410 page.
+	Reason string
 }
 
 func parsePages() (map[string]*template.Template, error) {
@@ -73,7 +85,7 @@ func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template)
 	// Each page is its own template set, parsed with the layout, so every
 	// page can define the layout's "main" block.
-	for _, name := range []string{"home", "story", "error"} {
+	for _, name := range []string{"home", "story", "history", "error"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s page template: %w", name, err)
@@ -145,7 +157,7 @@ func (s *Site) visibleStory(r *http.Request) (*story.Story, error) {
 	}
 	switch {
 	case st.State == story.Killed:
-		return nil, &GoneError{StoryID: id}
+		return nil, &GoneError{StoryID: id, Agency: st.Agency, Reason: st.StateReason}
 	case !st.State.Visible() || st.Current == nil:
 		// Withheld and embargoed stories must not be seen to exist.
 		return nil, fmt.Errorf("story %d is %s: %w", id, st.State, store.ErrNotFound)
@@ -172,20 +184,30 @@ func (s *Site) serveStory(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	it := st.Current
+	note, correction := correctionNote(it)
 	sp := storyPage{
-		page:        page{SiteName: s.siteName, Title: headline(st) + " | " + s.siteName, Lang: it.Language},
-		Headline:    headline(st),
-		Dateline:    dateline(it.Dateline),
-		Byline:      strings.TrimSpace(it.Byline),
-		Agency:      st.Agency,
-		Published:   st.PublishedAt,
-		Correction:  correctionNote(it),
-		Provenance:  strings.ReplaceAll(s.provenance, "{agency}", st.Agency),
-		AgencyLink:  webLink(it.Link),
-		OriginalURL: fmt.Sprintf("/story/%d/original", st.ID),
+		page:           page{SiteName: s.siteName, Title: headline(st) + " | " + s.siteName, Lang: it.Language},
+		Headline:       headline(st),
+		Dateline:       dateline(it.Dateline),
+		Byline:         strings.TrimSpace(it.Byline),
+		Agency:         st.Agency,
+		Published:      st.PublishedAt,
+		AlsoReportedBy: strings.Join(st.AlsoReportedBy, ", "),
+		Correction:     correction,
+		CorrectionNote: note,
+		Provenance:     strings.ReplaceAll(s.provenance, "{agency}", st.Agency),
+		AgencyLink:     webLink(it.Link),
+		OriginalURL:    fmt.Sprintf("/story/%d/original", st.ID),
 	}
-	if st.UpdatedAt.Truncate(time.Second).After(st.PublishedAt.Truncate(time.Second)) {
-		sp.Updated = st.UpdatedAt
+	if st.Versions > 1 {
+		sp.HistoryURL, sp.Versions = historyURL(st), st.Versions
+		// Only a story with more than one version can have been updated;
+		// which version is on show, and since when, is in its versions.
+		versions, err := s.store.ListVersions(r.Context(), st.ID)
+		if err != nil {
+			return fmt.Errorf("list versions of story %d: %w", st.ID, err)
+		}
+		sp.Updated = updatedAt(st, versions)
 	}
 	if strings.TrimSpace(it.BodyHTML) != "" {
 		// Relative links in the body point into the agency's site, not ours.
@@ -253,9 +275,9 @@ func headline(st *story.Story) string {
 	return "Untitled story"
 }
 
-// pageSlug is the slug in a story's canonical URL. "original" is taken by
-// the raw-delivery route, and an empty slug would leave a URL that redirects
-// to itself, so both get a stand-in.
+// pageSlug is the slug in a story's canonical URL. "original" and "history"
+// are taken by the raw-delivery and history routes, and an empty slug would
+// leave a URL that redirects to itself, so these get a stand-in.
 func pageSlug(st *story.Story) string {
 	slug := st.Slug
 	if slug == "" {
@@ -264,8 +286,8 @@ func pageSlug(st *story.Story) string {
 	switch slug {
 	case "":
 		return "story"
-	case "original":
-		return "original-story"
+	case "original", "history":
+		return slug + "-story"
 	}
 	return slug
 }
@@ -295,15 +317,51 @@ func dateline(d *story.Dateline) string {
 	return line
 }
 
-// correctionNote is the agency's note on a correction (DESIGN §4 rule 6); other
-// editorial notes are for editors, not readers.
-func correctionNote(it *story.Item) string {
+// correctionNote reports whether an item is a correction and the agency's
+// note on it (DESIGN §4 rule 6); other editorial notes are for editors, not
+// readers.
+func correctionNote(it *story.Item) (note string, correction bool) {
+	if !hasSignal(it, "correction") {
+		return "", false
+	}
+	return strings.TrimSpace(it.EdNote), true
+}
+
+// hasSignal reports whether the item carries the signal, written with or
+// without its IPTC "sig:" scheme prefix.
+func hasSignal(it *story.Item, signal string) bool {
 	for _, sig := range it.Signals {
-		if strings.TrimPrefix(strings.ToLower(sig), "sig:") == "correction" {
-			return strings.TrimSpace(it.EdNote)
+		if strings.TrimPrefix(strings.ToLower(strings.TrimSpace(sig)), "sig:") == signal {
+			return true
 		}
 	}
-	return ""
+	return false
+}
+
+// updatedAt is when the story was last updated, for the story page's
+// "Updated": zero while the version on show is the one first published.
+// UpdatedAt alone would not do: it moves for changes readers do not see as
+// updates, such as an editor putting the first version back after a kill.
+func updatedAt(st *story.Story, versions []*store.Version) time.Time {
+	for _, v := range versions {
+		if v.Key != st.CurrentVersionKey {
+			continue
+		}
+		// Times are shown to the minute; a version applied within the same
+		// second as the publication is the first version.
+		if v.ReceivedAt.Truncate(time.Second).After(st.PublishedAt.Truncate(time.Second)) {
+			return latest(st.UpdatedAt, v.ReceivedAt)
+		}
+		return time.Time{}
+	}
+	return time.Time{}
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // webLink returns link when it is an absolute http(s) URL, else "".

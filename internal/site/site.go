@@ -1,4 +1,4 @@
-// Package site renders wiredesk's public HTML pages (home, story, original delivery) from the store.
+// Package site renders wiredesk's public HTML pages (home, story, story history, original delivery) from the store.
 package site
 
 import (
@@ -38,6 +38,7 @@ type Reader interface {
 	GetStory(ctx context.Context, id int64) (*story.Story, error)
 	ListStories(ctx context.Context, p *store.ListStoriesParams) ([]*story.Story, error)
 	GetDelivery(ctx context.Context, id int64) (*store.Delivery, error)
+	ListVersions(ctx context.Context, storyID int64) ([]*store.Version, error)
 }
 
 // Config configures a Site.
@@ -121,6 +122,7 @@ func (s *Site) Register(mux *http.ServeMux) {
 		{"GET /{$}", s.handle(s.serveHome)},
 		{"GET /story/{id}", s.handle(s.serveStoryRedirect)},
 		{"GET /story/{id}/original", s.handle(s.serveOriginal)},
+		{"GET /story/{id}/history", s.handle(s.serveHistory)},
 		{"GET /story/{id}/{slug}", s.handle(s.serveStory)},
 		{"GET /static/site.css", http.HandlerFunc(s.serveCSS)},
 		{"/", s.handle(s.serveNotFound)},
@@ -142,9 +144,15 @@ func (s *Site) handle(h handlerFunc) http.Handler {
 }
 
 // GoneError reports a story the agency or an editor killed: its pages answer
-// 410 Gone (DESIGN §4 rule 4).
+// 410 Gone with a short notice (DESIGN §4 rule 4). It carries only what the
+// notice may show: never the story's headline or text.
 type GoneError struct {
 	StoryID int64
+	// Agency is the story's agency, named in the notice.
+	Agency string
+	// Reason is the reason given for the kill (Story.StateReason); shown
+	// when non-empty.
+	Reason string
 }
 
 func (e *GoneError) Error() string { return fmt.Sprintf("story %d was withdrawn", e.StoryID) }
@@ -174,6 +182,10 @@ func (s *Site) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		ep.Status = http.StatusGone
 		ep.Heading = "This story has been withdrawn"
 		ep.Message = "The agency or our editors withdrew this story. It is no longer available."
+		if agency := strings.TrimSpace(gone.Agency); agency != "" {
+			ep.Message = "This story was withdrawn by " + agency + "."
+		}
+		ep.Reason = strings.TrimSpace(gone.Reason)
 	case errors.Is(err, store.ErrNotFound):
 		ep.Status = http.StatusNotFound
 		ep.Heading = "Page not found"

@@ -217,6 +217,7 @@ func TestPagesGolden(t *testing.T) {
 			{"story-plain-text.golden.html", fmt.Sprintf("/story/%d/argentinas-senate-approves-pension-reform", n.plain), http.StatusOK},
 			{"story-no-delivery.golden.html", fmt.Sprintf("/story/%d/original-story", n.noDelivery), http.StatusOK},
 			{"gone.golden.html", fmt.Sprintf("/story/%d/killed-headline-must-not-appear", n.killed), http.StatusGone},
+			{"history-two-versions.golden.html", fmt.Sprintf("/story/%d/history", n.updated), http.StatusOK},
 			{"not-found.golden.html", "/story/999999/nothing", http.StatusNotFound},
 		} {
 			t.Run(tc.golden, func(t *testing.T) {
