@@ -1,45 +1,54 @@
-// Package demo is the fictional news agency built into `wiredesk demo`: an RSS
-// 2.0 feed that releases invented wire stories over time and updates one.
+// Package demo is the fictional news agency built into `wiredesk demo`: a
+// NewsML-G2 feed (and an RSS copy of it) that releases invented wire stories
+// over time, then updates one, corrects one and kills one.
 package demo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
 
-// The agency and its feed. Everything in it is invented: the agency, the
-// places, the people and the companies.
+// The agency and its feeds. Everything in them is invented: the agency,
+// the places, the people and the companies.
 const (
 	AgencyName = "Harbour Wire Service"
-	// AgencyCode goes in datelines: "PORT ALDER, Nov 29 (HWS) - ".
+	// AgencyCode goes in datelines: "PORT ALDER, Nov 29 (HWS)".
 	AgencyCode = "HWS"
-	// FeedPath is where Handler serves the RSS feed.
-	FeedPath = "/feed.rss"
+	// FeedPath is where Handler serves the NewsML-G2 newsMessage: the feed
+	// the demo source polls, since only it can say "correction" and "kill".
+	FeedPath = "/feed.xml"
+	// RSSFeedPath is where Handler serves the same stories as RSS 2.0,
+	// which shows each story's current text but cannot mark a correction
+	// or a kill.
+	RSSFeedPath = "/feed.rss"
 	// InitialRelease is how many stories are out as soon as Run starts, so
 	// a first poll has something to show.
 	InitialRelease = 3
 
-	guidPrefix  = "urn:harbourwire:"
+	// guidPrefix makes a story id a NewsML-G2 guid; the RSS feed uses the
+	// same, so a story is one story whichever feed it is read from.
+	guidPrefix  = "urn:newsml:harbourwire.example:2026:"
 	channelLink = "https://harbourwire.example/"
 )
 
-// Defaults for the zero Config.
+// Defaults for the zero Config: all within the demo's first minute.
 const (
-	DefaultInterval    = 5 * time.Second
-	DefaultUpdateAfter = 20 * time.Second
+	DefaultInterval     = 5 * time.Second
+	DefaultUpdateAfter  = 20 * time.Second
+	DefaultCorrectAfter = 30 * time.Second
+	DefaultKillAfter    = 40 * time.Second
 )
 
 // ErrAlreadyRunning: Run was called a second time on one Agency.
@@ -48,17 +57,29 @@ var ErrAlreadyRunning = errors.New("demo agency is already running")
 //go:embed stories.json
 var storiesJSON []byte
 
-// Config configures an Agency. Every zero field takes its default.
+// Config configures an Agency. Every zero (or negative) field takes its
+// default.
 type Config struct {
 	// Interval is the time between two releases after the first
 	// InitialRelease stories. Default 5s.
 	Interval time.Duration
-	// UpdateAfter is how long after Run starts the first story is
-	// updated in place (same guid, new headline and body). Default 20s.
+	// UpdateAfter is how long after Run starts the story with an update
+	// in stories.json (the first) gets a new version with a new headline
+	// and body, signalled sig:update. Default 20s.
 	UpdateAfter time.Duration
-	// Now stamps releases and updates. Default time.Now.
+	// CorrectAfter is how long after Run starts the story with a
+	// correction (the second) gets a new version with one fact put right,
+	// signalled sig:correction, with the agency's correction note.
+	// Default 30s.
+	CorrectAfter time.Duration
+	// KillAfter is how long after Run starts the story with a kill (the
+	// third) gets a new version with pubStatus stat:canceled and the
+	// agency's reason. Default 40s.
+	KillAfter time.Duration
+	// Now stamps releases and changes, and (read once by New) the header
+	// of the feed before anything is released. Default time.Now.
 	Now func() time.Time
-	// Logger receives a line per release. Default: discard.
+	// Logger receives a line per release and per change. Default: discard.
 	Logger *slog.Logger
 }
 
@@ -69,6 +90,12 @@ func (c Config) withDefaults() Config {
 	if c.UpdateAfter <= 0 {
 		c.UpdateAfter = DefaultUpdateAfter
 	}
+	if c.CorrectAfter <= 0 {
+		c.CorrectAfter = DefaultCorrectAfter
+	}
+	if c.KillAfter <= 0 {
+		c.KillAfter = DefaultKillAfter
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -78,99 +105,201 @@ func (c Config) withDefaults() Config {
 	return c
 }
 
-// story is one piece of wire copy as written in stories.json. The first
-// paragraph is written without its dateline: the dateline carries the
-// release date, so it is added when the feed is built.
-type story struct {
-	ID         string     `json:"id"`
-	Desk       string     `json:"desk"`
-	Categories []string   `json:"categories"`
-	Place      string     `json:"place"`
-	Byline     string     `json:"byline"`
-	Headline   string     `json:"headline"`
-	Paragraphs []string   `json:"paragraphs"`
-	Update     *storyText `json:"update,omitempty"`
-}
-
-// storyText is the part of a story an update replaces.
-type storyText struct {
+// storyCopy is one piece of wire copy as written in stories.json, with the
+// later versions the timeline gives it. Paragraphs are written without the
+// dateline: it carries the release date, so the feeds add it.
+type storyCopy struct {
+	ID         string   `json:"id"`
+	Desk       string   `json:"desk"`
+	Slug       string   `json:"slug"`
+	Categories []string `json:"categories"`
+	Place      string   `json:"place"`
+	Byline     string   `json:"byline"`
 	Headline   string   `json:"headline"`
 	Paragraphs []string `json:"paragraphs"`
+
+	Update     *revision `json:"update,omitempty"`
+	Correction *revision `json:"correction,omitempty"`
+	Kill       *revision `json:"kill,omitempty"`
+}
+
+// revision is the text of one later version of a story. A correction
+// that leaves the headline alone omits it.
+type revision struct {
+	Headline   string   `json:"headline,omitempty"`
+	Paragraphs []string `json:"paragraphs"`
+	// EdNote is the agency's note to editors: what a correction corrects,
+	// why a story is killed.
+	EdNote string `json:"ednote,omitempty"`
+}
+
+// change is what the timeline does to a released story.
+type change int
+
+const (
+	changeNone change = iota // no change: the version as first released
+	changeUpdate
+	changeCorrection
+	changeKill
+)
+
+func (c change) String() string {
+	switch c {
+	case changeUpdate:
+		return "update"
+	case changeCorrection:
+		return "correction"
+	case changeKill:
+		return "kill"
+	}
+	return "original"
+}
+
+// revision returns the text a change gives s, nil when s has none for it.
+func (s *storyCopy) revision(c change) *revision {
+	switch c {
+	case changeUpdate:
+		return s.Update
+	case changeCorrection:
+		return s.Correction
+	case changeKill:
+		return s.Kill
+	}
+	return &revision{Headline: s.Headline, Paragraphs: s.Paragraphs}
 }
 
 // release is what has happened to one released story.
 type release struct {
-	at      time.Time // first release: pubDate of the first version, dateline date
-	changed time.Time // last release or update: pubDate of the current version
-	updated bool
+	at      time.Time // first release: firstCreated, and the dateline's date
+	changed time.Time // the current version's versionCreated
+	version int       // 1 when released, one more per change
+	last    change    // the change that made the current version
+}
+
+// feed is one rendered feed document and its strong ETag.
+type feed struct {
+	body []byte
+	etag string
 }
 
 // Agency is the demo agency: a fixed list of stories, of which a growing
-// prefix is released. The feed is a function of that list and the releases,
-// rebuilt on each change and served from memory.
+// prefix is released, and three of which change on a timeline. The feeds
+// are a function of that list and the releases, rebuilt on each change and
+// served from memory.
 type Agency struct {
 	cfg     Config
 	log     *slog.Logger
-	stories []story
+	stories []storyCopy
+	// changed names the story each change applies to.
+	changed map[change]int
+	// created stamps the empty feed's header, before any release.
+	created time.Time
 
 	mu       sync.Mutex
 	running  bool
-	releases []release // releases[i] is stories[i]'s; len is the released count
-	feed     []byte
-	etag     string
+	releases []release       // releases[i] is stories[i]'s; len is the released count
+	applied  map[change]bool // changes made, each once
+	g2       feed
+	rss      feed
 }
 
 // New returns an Agency with nothing released yet; Run starts the releases.
 func New(cfg Config) *Agency {
 	cfg = cfg.withDefaults()
-	stories, err := loadStories(storiesJSON)
+	stories, changed, err := loadStories(storiesJSON)
 	if err != nil {
 		// The copy is compiled in; its tests keep it loadable.
 		panic(fmt.Sprintf("demo: embedded stories.json: %v", err))
 	}
-	a := &Agency{cfg: cfg, log: cfg.Logger, stories: stories}
+	a := &Agency{cfg: cfg, log: cfg.Logger, stories: stories, changed: changed, created: cfg.Now().UTC(),
+		applied: map[change]bool{}}
 	if err := a.rebuildLocked(); err != nil {
 		panic(fmt.Sprintf("demo: build empty feed: %v", err))
 	}
 	return a
 }
 
-func loadStories(b []byte) ([]story, error) {
-	var stories []story
+// loadStories reads the stories and finds the one each change applies to.
+// Each change must have exactly one story, among the first InitialRelease,
+// so that it is out before its change comes.
+func loadStories(b []byte) ([]storyCopy, map[change]int, error) {
+	var stories []storyCopy
 	if err := json.Unmarshal(b, &stories); err != nil {
-		return nil, fmt.Errorf("parse stories: %w", err)
+		return nil, nil, fmt.Errorf("parse stories: %w", err)
 	}
 	if len(stories) < InitialRelease {
-		return nil, fmt.Errorf("%d stories, need at least %d", len(stories), InitialRelease)
+		return nil, nil, fmt.Errorf("%d stories, need at least %d", len(stories), InitialRelease)
 	}
-	if stories[0].Update == nil {
-		return nil, errors.New("the first story has no update")
+	changed := map[change]int{}
+	for i := range stories {
+		s := &stories[i]
+		if s.Correction != nil && s.Correction.Headline == "" {
+			s.Correction.Headline = s.Headline
+		}
+		for _, c := range []change{changeUpdate, changeCorrection, changeKill} {
+			r := s.revision(c)
+			if r == nil {
+				continue
+			}
+			if prev, ok := changed[c]; ok {
+				return nil, nil, fmt.Errorf("stories %s and %s both carry the %s; only one may", stories[prev].ID, s.ID, c)
+			}
+			if i >= InitialRelease {
+				return nil, nil, fmt.Errorf("story %s carries the %s but is not among the first %d released", s.ID, c, InitialRelease)
+			}
+			if r.Headline == "" || len(r.Paragraphs) == 0 {
+				return nil, nil, fmt.Errorf("story %s: its %s has no headline or no paragraphs", s.ID, c)
+			}
+			changed[c] = i
+		}
 	}
-	return stories, nil
+	for _, c := range []change{changeUpdate, changeCorrection, changeKill} {
+		if _, ok := changed[c]; !ok {
+			return nil, nil, fmt.Errorf("no story carries the %s", c)
+		}
+	}
+	return stories, changed, nil
 }
 
-// Handler serves the feed at FeedPath, answering If-None-Match with 304.
+// Handler serves the NewsML-G2 feed at FeedPath and the RSS feed at
+// RSSFeedPath, answering If-None-Match with 304.
 func (a *Agency) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+FeedPath, a.serveFeed)
+	mux.HandleFunc("GET "+FeedPath, func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		f := a.g2
+		a.mu.Unlock()
+		// IPTC's registered media type for a newsMessage.
+		serveFeed(w, r, f, "application/vnd.iptc.g2.newsmessage+xml; charset=utf-8")
+	})
+	mux.HandleFunc("GET "+RSSFeedPath, func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		f := a.rss
+		a.mu.Unlock()
+		serveFeed(w, r, f, "application/rss+xml; charset=utf-8")
+	})
 	return mux
 }
 
-func (a *Agency) serveFeed(w http.ResponseWriter, r *http.Request) {
-	a.mu.Lock()
-	feed, etag := a.feed, a.etag
-	a.mu.Unlock()
-	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
-	w.Header().Set("ETag", etag)
+func serveFeed(w http.ResponseWriter, r *http.Request, f feed, contentType string) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("ETag", f.etag)
 	// Pollers should ask every time; the ETag makes asking cheap.
 	w.Header().Set("Cache-Control", "no-cache")
 	// ServeContent answers If-None-Match (and Range, HEAD) from the ETag.
-	http.ServeContent(w, r, "feed.rss", time.Time{}, bytes.NewReader(feed))
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+}
+
+// scheduled is one change on the timeline, due after a time from the start.
+type scheduled struct {
+	change change
+	after  time.Duration
 }
 
 // Run releases InitialRelease stories at once, then one more every
-// Interval until all are out, and updates the first story UpdateAfter after
-// the start. It returns nil when ctx ends; an Agency runs once.
+// Interval until all are out; it updates, corrects and kills a story each
+// UpdateAfter, CorrectAfter and KillAfter after the start. It returns nil
+// when ctx ends; an Agency runs once.
 func (a *Agency) Run(ctx context.Context) error {
 	a.mu.Lock()
 	if a.running {
@@ -180,16 +309,25 @@ func (a *Agency) Run(ctx context.Context) error {
 	a.running = true
 	a.mu.Unlock()
 
+	start := time.Now()
+	timeline := []scheduled{
+		{changeUpdate, a.cfg.UpdateAfter},
+		{changeCorrection, a.cfg.CorrectAfter},
+		{changeKill, a.cfg.KillAfter},
+	}
+	// Stable, so changes due at the same time come in the order above.
+	slices.SortStableFunc(timeline, func(x, y scheduled) int { return cmp.Compare(x.after, y.after) })
+
 	// One change, so no poll sees a partial first batch.
 	if _, err := a.release(ctx, InitialRelease); err != nil {
 		return err
 	}
 	tick := time.NewTicker(a.cfg.Interval)
 	defer tick.Stop()
-	update := time.NewTimer(a.cfg.UpdateAfter)
-	defer update.Stop()
+	next := time.NewTimer(time.Until(start.Add(timeline[0].after)))
+	defer next.Stop()
 
-	ticks := tick.C
+	ticks, due := tick.C, next.C
 	for {
 		select {
 		case <-ctx.Done():
@@ -201,18 +339,24 @@ func (a *Agency) Run(ctx context.Context) error {
 			}
 			if !more {
 				tick.Stop()
-				ticks = nil // all released: wait for the update and the end
+				ticks = nil // all released: wait for the changes and the end
 			}
-		case <-update.C:
-			if err := a.updateFirst(ctx); err != nil {
+		case <-due:
+			if err := a.apply(ctx, timeline[0].change); err != nil {
 				return err
 			}
+			timeline = timeline[1:]
+			if len(timeline) == 0 {
+				due = nil
+				continue
+			}
+			next.Reset(time.Until(start.Add(timeline[0].after)))
 		}
 	}
 }
 
 // release releases the next n stories (fewer when the list runs out) in
-// one change of the feed, and reports whether any are left.
+// one change of the feeds, and reports whether any are left.
 func (a *Agency) release(ctx context.Context, n int) (more bool, err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -223,7 +367,7 @@ func (a *Agency) release(ctx context.Context, n int) (more bool, err error) {
 	}
 	now := a.cfg.Now().UTC()
 	for range to - from {
-		a.releases = append(a.releases, release{at: now, changed: now})
+		a.releases = append(a.releases, release{at: now, changed: now, version: 1})
 	}
 	if err := a.rebuildLocked(); err != nil {
 		a.releases = a.releases[:from]
@@ -237,143 +381,77 @@ func (a *Agency) release(ctx context.Context, n int) (more bool, err error) {
 	return to < len(a.stories), nil
 }
 
-// updateFirst replaces the first story's headline and body with its update.
-func (a *Agency) updateFirst(ctx context.Context) error {
+// apply gives the story a change is for its new version. A change already
+// made, to a story not yet released or already killed, is a no-op: the
+// feeds, and so their ETags, stay as they are.
+func (a *Agency) apply(ctx context.Context, c change) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if len(a.releases) == 0 || a.releases[0].updated {
+	i, ok := a.changed[c]
+	if !ok {
+		return fmt.Errorf("apply %s: no story carries it", c)
+	}
+	if a.applied[c] || i >= len(a.releases) || a.releases[i].last == changeKill {
 		return nil
 	}
-	prev := a.releases[0]
-	a.releases[0].updated = true
-	a.releases[0].changed = a.cfg.Now().UTC()
+	s := &a.stories[i]
+	prev := a.releases[i]
+	a.releases[i].version++
+	a.releases[i].changed = a.cfg.Now().UTC()
+	a.releases[i].last = c
+	a.applied[c] = true
 	if err := a.rebuildLocked(); err != nil {
-		a.releases[0] = prev
-		return fmt.Errorf("update %s: %w", a.stories[0].ID, err)
+		a.releases[i] = prev
+		delete(a.applied, c)
+		return fmt.Errorf("%s %s: %w", c, s.ID, err)
 	}
-	a.log.InfoContext(ctx, "demo agency updated a story",
-		"guid", guidPrefix+a.stories[0].ID, "headline", a.stories[0].Update.Headline)
+	r := s.revision(c)
+	a.log.InfoContext(ctx, "demo agency sent a "+c.String(),
+		"guid", guidPrefix+s.ID, "version", a.releases[i].version, "headline", r.Headline, "ednote", r.EdNote)
 	return nil
 }
 
-// rebuildLocked renders the feed for the current releases. a.mu is held.
+// rebuildLocked renders both feeds for the current releases. a.mu is held.
 func (a *Agency) rebuildLocked() error {
-	feed, err := renderFeed(a.stories, a.releases)
+	order := a.newestFirstLocked()
+	g2, err := renderNewsMessage(a.stories, a.releases, order, a.created)
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(feed)
-	a.feed = feed
-	a.etag = `"` + hex.EncodeToString(sum[:12]) + `"`
+	rss, err := renderRSS(a.stories, a.releases, order)
+	if err != nil {
+		return err
+	}
+	a.g2 = feed{body: g2, etag: etagOf(g2)}
+	a.rss = feed{body: rss, etag: etagOf(rss)}
 	return nil
 }
 
-// The RSS 2.0 document. Prefixed names are written literally with their
-// namespaces declared on <rss>, which is how feed readers expect them.
-type rssDoc struct {
-	XMLName   xml.Name   `xml:"rss"`
-	Version   string     `xml:"version,attr"`
-	ContentNS string     `xml:"xmlns:content,attr"`
-	DCNS      string     `xml:"xmlns:dc,attr"`
-	Channel   rssChannel `xml:"channel"`
-}
-
-type rssChannel struct {
-	Title         string    `xml:"title"`
-	Link          string    `xml:"link"`
-	Description   string    `xml:"description"`
-	Language      string    `xml:"language"`
-	Copyright     string    `xml:"copyright"`
-	LastBuildDate string    `xml:"lastBuildDate,omitempty"`
-	Items         []rssItem `xml:"item"`
-}
-
-type rssItem struct {
-	Title       string   `xml:"title"`
-	Description string   `xml:"description"`
-	Content     cdata    `xml:"content:encoded"`
-	Creator     string   `xml:"dc:creator"`
-	Categories  []string `xml:"category"`
-	GUID        rssGUID  `xml:"guid"`
-	PubDate     string   `xml:"pubDate"`
-}
-
-type cdata struct {
-	Text string `xml:",cdata"`
-}
-
-type rssGUID struct {
-	IsPermaLink string `xml:"isPermaLink,attr"`
-	Value       string `xml:",chardata"`
-}
-
-// renderFeed builds the feed for the released stories, most recently
-// changed first, as wires list them.
-func renderFeed(stories []story, releases []release) ([]byte, error) {
-	doc := rssDoc{
-		Version:   "2.0",
-		ContentNS: "http://purl.org/rss/1.0/modules/content/",
-		DCNS:      "http://purl.org/dc/elements/1.1/",
-		Channel: rssChannel{
-			Title: AgencyName,
-			Link:  channelLink,
-			Description: "Top stories from the " + AgencyName + ", the fictional news agency built into wiredesk's demo. " +
-				"Every event, place, person and company in it is invented.",
-			Language:  "en",
-			Copyright: "Fictional demo copy written for wiredesk.",
-		},
-	}
-	order := make([]int, len(releases))
+// newestFirstLocked returns the indexes of the released stories, most
+// recently changed first as wires list them; of two changed at once, the
+// later released first. a.mu is held.
+func (a *Agency) newestFirstLocked() []int {
+	order := make([]int, len(a.releases))
 	for i := range order {
 		order[i] = i
 	}
 	slices.SortStableFunc(order, func(i, j int) int {
-		if c := releases[j].changed.Compare(releases[i].changed); c != 0 {
+		if c := a.releases[j].changed.Compare(a.releases[i].changed); c != 0 {
 			return c
 		}
 		return j - i
 	})
-	for _, i := range order {
-		doc.Channel.Items = append(doc.Channel.Items, renderItem(&stories[i], releases[i]))
-	}
-	if len(order) > 0 {
-		doc.Channel.LastBuildDate = releases[order[0]].changed.Format(time.RFC1123Z)
-	}
-	body, err := xml.MarshalIndent(doc, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("render feed: %w", err)
-	}
-	return append([]byte(xml.Header), append(body, '\n')...), nil
+	return order
 }
 
-func renderItem(s *story, r release) rssItem {
-	text := storyText{Headline: s.Headline, Paragraphs: s.Paragraphs}
-	if r.updated {
-		text = *s.Update
-	}
-	dateline := fmt.Sprintf("%s, %s (%s) - ", s.Place, r.at.Format("Jan 2"), AgencyCode)
-	var body strings.Builder
-	for i, p := range text.Paragraphs {
-		if i == 0 {
-			p = dateline + p
-		}
-		body.WriteString("<p>")
-		body.WriteString(escapeHTMLText(p))
-		body.WriteString("</p>\n")
-	}
-	return rssItem{
-		Title:       text.Headline,
-		Description: dateline + text.Paragraphs[0],
-		Content:     cdata{Text: body.String()},
-		Creator:     s.Byline,
-		Categories:  s.Categories,
-		GUID:        rssGUID{IsPermaLink: "false", Value: guidPrefix + s.ID},
-		PubDate:     r.changed.Format(time.RFC1123Z),
-	}
+// etagOf is a strong ETag of a feed's bytes: it changes exactly when they do.
+func etagOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return `"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
-// escapeHTMLText escapes what HTML text content requires. Quotes stay as
-// typed: the copy is published verbatim, and &#34; in a paragraph is noise.
-func escapeHTMLText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+// dateline is the dateline of a story as the feeds write it, dated on the
+// day of its first release.
+func dateline(s *storyCopy, r release) string {
+	return fmt.Sprintf("%s, %s (%s)", s.Place, r.at.Format("Jan 2"), AgencyCode)
 }
