@@ -1,10 +1,10 @@
 # wiredesk: `make help` lists the targets.
 SHELL := /bin/bash
 GO ?= go
-FUZZTIME ?= 15s
+FUZZTIME ?= 2m
 PKGS := ./...
 
-.PHONY: help run check fmt-check vet test fuzz bench clean
+.PHONY: help run check fmt-check vet test fuzz bench soak clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -25,15 +25,19 @@ test: ## all tests with the race detector; PostgreSQL tests skip unless reachabl
 	@if [ "$$CI" = "true" ]; then scripts/ensure-postgres; fi
 	$(GO) test -race -count=1 $(PKGS)
 
-fuzz: ## run every fuzz target for FUZZTIME each (default 15s)
+fuzz: ## run every fuzz target for FUZZTIME each (default 2m; about half an hour in all)
 	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	    echo "== $$pkg $$f"; $(GO) test -run='^$$' -fuzz="^$$f\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=10s $$pkg; \
 	  done; \
 	done
 
 bench: ## run the Go benchmarks
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
+
+soak: ## the long reliability runs: SIGKILL during a 50,000-item ingest, 10,000 delivery orders
+	$(GO) test -count=1 -run '^TestIngestSurvivesSIGKILL$$' -timeout 60m ./cmd/wiredesk/ -args -crash-items=50000
+	$(GO) test -count=1 -run '^TestAnyOrderReachesInOrderState$$' -timeout 60m ./internal/apply/ -args -permutations=10000
 
 clean: ## remove the demo's data directory
 	rm -rf ./wiredesk-data
