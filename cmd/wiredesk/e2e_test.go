@@ -217,3 +217,74 @@ func TestServeRefusesUnmigratedDatabase(t *testing.T) {
 		t.Fatalf("serve on an empty database: error %v, want one telling to run migrate", err)
 	}
 }
+
+// g2Item is a one-item NewsML-G2 newsMessage.
+func g2Item(version int, status, headline, ednote, body string) string {
+	return fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
+<newsMessage xmlns="http://iptc.org/std/nar/2006-10-01/"><header><sent>2026-11-29T10:0%d:00Z</sent></header><itemSet>
+<newsItem guid="urn:newsml:northport.example:2026:np-7" version="%d" standard="NewsML-G2" standardversion="2.29">
+<itemMeta><itemClass qcode="ninat:text"/><provider literal="Northport Wire"/><versionCreated>2026-11-29T10:0%d:00Z</versionCreated>
+<pubStatus qcode="stat:%s"/><edNote>%s</edNote></itemMeta>
+<contentMeta><headline>%s</headline></contentMeta>
+<contentSet><inlineXML contenttype="application/xhtml+xml"><html xmlns="http://www.w3.org/1999/xhtml"><body><p>%s</p></body></html></inlineXML></contentSet>
+</newsItem></itemSet></newsMessage>`, version, version, version, status, ednote, headline, body)
+}
+
+// TestKillTakesStoryDownEverywhere: an agency kill arriving on a polled
+// NewsML-G2 feed takes the story off the home page, answers 410 with the
+// agency's reason at its URL and its history, and a replay of the older
+// version does not bring it back.
+func TestKillTakesStoryDownEverywhere(t *testing.T) {
+	var mu sync.Mutex
+	payload := g2Item(1, "usable", "Ferry runs aground off Gull Point", "", "The ferry ran aground at dawn; all 40 passengers were taken off safely.")
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprint(w, payload)
+	}))
+	defer feed.Close()
+	setFeed := func(p string) { mu.Lock(); payload = p; mu.Unlock() }
+
+	env := map[string]string{"WIREDESK_DATA": t.TempDir(), "WIREDESK_POLL_SCAN": "100ms", "WIREDESK_LOG_LEVEL": "warn"}
+	cfgFile := filepath.Join(t.TempDir(), "wiredesk.json")
+	cfg, _ := json.Marshal(map[string]any{"sources": []map[string]any{{"name": "northport", "url": feed.URL, "interval": "5s", "allow_private": true}}})
+	os.WriteFile(cfgFile, cfg, 0o600)
+	env["WIREDESK_CONFIG"] = cfgFile
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"migrate"}, nil, &out, &out, envFunc(env)); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out.String())
+	}
+	addr := freeAddr(t)
+	log := startCommand(t, envFunc(env), "serve", "--addr", addr)
+	base := "http://" + addr
+	links := waitForStories(t, base, 1, 20*time.Second, log)
+	storyURL := base + links[0]
+
+	setFeed(g2Item(2, "canceled", "KILL: Ferry runs aground off Gull Point", "Legal: wrong vessel named; do not use.", "This story has been withdrawn."))
+	gone := func() bool {
+		code, _ := get(t, storyURL)
+		return code == http.StatusGone
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !gone() {
+		if time.Now().After(deadline) {
+			t.Fatalf("story still up 20s after the kill was on the feed\n%s", log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The poll interval is 5s: the replay below is fetched at least once
+	// before the checks.
+	setFeed(g2Item(1, "usable", "Ferry runs aground off Gull Point", "", "The ferry ran aground at dawn; all 40 passengers were taken off safely."))
+	time.Sleep(6 * time.Second)
+
+	code, page := get(t, storyURL)
+	if code != http.StatusGone || !strings.Contains(page, "Legal: wrong vessel named; do not use.") || strings.Contains(page, "aground at dawn") {
+		t.Errorf("story URL after kill and replay: %d, want 410 naming the reason and without the text:\n%s", code, page)
+	}
+	if code, page := get(t, storyURL[:strings.LastIndex(storyURL, "/")]+"/history"); code != http.StatusGone || strings.Contains(page, "aground at dawn") {
+		t.Errorf("history after kill: %d", code)
+	}
+	if _, home := get(t, base+"/"); strings.Contains(home, links[0]) || strings.Contains(home, "Gull Point") {
+		t.Error("home page still lists the killed story")
+	}
+}
