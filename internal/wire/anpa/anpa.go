@@ -4,6 +4,7 @@ package anpa
 import (
 	"bytes"
 	"fmt"
+	"github.com/wiredesk/wiredesk/internal/wire/ctlframe"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,19 +18,9 @@ import (
 // Format is this package's item.source.format.
 const Format = "anpa"
 
-// The transmission control characters of ANPA 1312.
-const (
-	soh = 0x01 // start of heading
-	stx = 0x02 // start of text
-	etx = 0x03 // end of text: the transmission date follows
-	eot = 0x04 // end of transmission
-	bel = 0x07 // the alarm bell rung on bulletins and flashes
-	syn = 0x16 // synchronous idle, sent before SOH
-	// The format identifier is DC3 (body) or DC4 (agate), then DC1
-	// (text) or DC2 (tabular).
-	dc2 = 0x12
-	del = 0x7F
-)
+// dc2 is the second byte of a tabular format identifier: DC3 (body) or
+// DC4 (agate), then DC1 (text) or DC2 (tabular).
+const dc2 = 0x12
 
 // selectorLine is the first header line after SOH: an optional service
 // level designator letter, the message number (up to four digits), an
@@ -86,93 +77,8 @@ func Match(s *wire.Shape) bool {
 // others are good; when none is, Decode returns a *wire.Error naming the
 // byte offset of the problem.
 func Decode(data []byte, opts *wire.Options) ([]story.Item, error) {
-	if err := wire.CheckSize(Format, data); err != nil {
-		return nil, err
-	}
-	frames, err := splitFrames(data)
-	if err != nil {
-		return nil, &wire.Error{Format: Format, Reason: err.Error()}
-	}
-	policy := sanitize.New()
-	var (
-		items   []story.Item
-		skipped []wire.Skip
-	)
-	for i, f := range frames {
-		m, err := parseMessage(data, f.start, f.end)
-		if err != nil {
-			if len(frames) == 1 {
-				return nil, &wire.Error{Format: Format, Reason: err.Error()}
-			}
-			skipped = append(skipped, wire.Skip{Index: i, Reason: err.Error()})
-			continue
-		}
-		it, reason := buildItem(m, policy, opts)
-		if reason != "" {
-			if len(frames) == 1 {
-				return nil, &wire.Error{Format: Format, Reason: reason}
-			}
-			skipped = append(skipped, wire.Skip{Index: i, Reason: reason})
-			continue
-		}
-		items = append(items, it)
-	}
-	if len(items) == 0 {
-		return nil, &wire.Error{Format: Format, Reason: fmt.Sprintf("none of the %d messages could be read; message 0: %s", len(frames), skipped[0].Reason)}
-	}
-	if len(skipped) > 0 {
-		return items, &wire.PartialError{Format: Format, Skipped: skipped}
-	}
-	return items, nil
-}
-
-// frame is one message's byte range in the payload, from its SOH to the
-// next SOH or the end.
-type frame struct{ start, end int }
-
-// splitFrames finds the messages of a payload. Anything but whitespace,
-// SYN or a byte order mark before the first SOH means this is not ANPA.
-func splitFrames(data []byte) ([]frame, error) {
-	i := 0
-	if bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")) {
-		i = 3
-	}
-	for i < len(data) && isFill(data[i]) {
-		i++
-	}
-	if i == len(data) {
-		return nil, fmt.Errorf("empty document")
-	}
-	if data[i] != soh {
-		return nil, fmt.Errorf("not an ANPA 1312 message: byte %d is %q, not SOH (0x01)", i, startOf(data[i:]))
-	}
-	var frames []frame
-	for i < len(data) {
-		next := bytes.IndexByte(data[i+1:], soh)
-		if next < 0 {
-			frames = append(frames, frame{i, len(data)})
-			break
-		}
-		frames = append(frames, frame{i, i + 1 + next})
-		i += 1 + next
-	}
-	return frames, nil
-}
-
-// isFill reports bytes a transport puts around messages.
-func isFill(b byte) bool {
-	switch b {
-	case ' ', '\t', '\r', '\n', '\f', syn, 0:
-		return true
-	}
-	return false
-}
-
-func startOf(b []byte) string {
-	if len(b) > 24 {
-		b = b[:24]
-	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	codec := ctlframe.Codec[*message]{Format: Format, Name: "ANPA 1312", Parse: parseMessage, Build: buildItem}
+	return codec.Decode(data, opts)
 }
 
 // message is one ANPA message split into its header fields and text.
@@ -194,7 +100,7 @@ type message struct {
 
 func parseMessage(doc []byte, start, end int) (*message, error) {
 	seg := doc[start:end]
-	stxAt := bytes.IndexByte(seg, stx)
+	stxAt := bytes.IndexByte(seg, ctlframe.STX)
 	headEnd := len(seg)
 	if stxAt >= 0 {
 		headEnd = stxAt
@@ -202,23 +108,19 @@ func parseMessage(doc []byte, start, end int) (*message, error) {
 	head := strings.Split(string(wire.RepairUTF8(seg[1:headEnd])), "\n")
 	l1 := selectorLine.FindStringSubmatch(head[0])
 	if l1 == nil {
-		return nil, fmt.Errorf("message at byte %d: header line %q is not ANPA 1312 (message number, US, selector code)", start, startOf([]byte(head[0])))
+		return nil, fmt.Errorf("message at byte %d: header line %q is not ANPA 1312 (message number, US, selector code)", start, ctlframe.StartOf([]byte(head[0])))
 	}
 	if len(head) < 2 {
 		return nil, fmt.Errorf("message at byte %d: truncated at byte %d: no priority line after the selector line", start, start+headEnd)
 	}
 	l2 := priorityLine.FindStringSubmatch(head[1])
 	if l2 == nil {
-		return nil, fmt.Errorf("message at byte %d: header line 2 %q is not ANPA 1312 (priority, category, format, keyword)", start, startOf([]byte(head[1])))
+		return nil, fmt.Errorf("message at byte %d: header line 2 %q is not ANPA 1312 (priority, category, format, keyword)", start, ctlframe.StartOf([]byte(head[1])))
 	}
-	if stxAt < 0 {
-		return nil, fmt.Errorf("message at byte %d: truncated at byte %d: no STX (start of text) after the header", start, end)
+	etxAt, err := ctlframe.TextEnd(seg, start, end, stxAt)
+	if err != nil {
+		return nil, err
 	}
-	etxAt := bytes.IndexByte(seg[stxAt+1:], etx)
-	if etxAt < 0 {
-		return nil, fmt.Errorf("message at byte %d: truncated at byte %d: no ETX (end of text) after the STX at byte %d", start, end, start+stxAt)
-	}
-	etxAt += stxAt + 1
 	m := &message{
 		offset:   start,
 		number:   l1[2],
@@ -226,14 +128,11 @@ func parseMessage(doc []byte, start, end int) (*message, error) {
 		priority: l2[1][0],
 		category: l2[2][0],
 		tabular:  len(l2[3]) == 2 && l2[3][1] == dc2,
-		text:     lineText(seg[stxAt+1 : etxAt]),
+		text:     ctlframe.LineText(seg[stxAt+1 : etxAt]),
 	}
 	m.readFields(strings.Fields(l2[4]))
-	tail := seg[etxAt+1:]
-	if e := bytes.IndexByte(tail, eot); e >= 0 {
-		tail = tail[:e]
-	}
-	m.trailer = trimSpace(stripControls(lineText(tail)))
+	tail := ctlframe.Trailer(seg, etxAt)
+	m.trailer = ctlframe.TrimSpace(ctlframe.StripControls(ctlframe.LineText(tail)))
 	return m, nil
 }
 
@@ -267,33 +166,6 @@ func (m *message) readFields(f []string) {
 	default:
 		m.version, m.reference = f[0], strings.Join(f[1:], " ")
 	}
-}
-
-// lineText returns wire bytes as UTF-8 text with "\n" line ends. AP's wire
-// is ASCII or Latin-1; RepairUTF8 reads bytes that are not UTF-8 as
-// windows-1252, the superset of Latin-1.
-func lineText(b []byte) string {
-	s := string(wire.RepairUTF8(b))
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.ReplaceAll(s, "\r", "\n")
-}
-
-// stripControls removes the C0 control characters (tab and newline
-// excepted) and DEL: they steer the teleprinter and are not text.
-func stripControls(s string) string {
-	if strings.IndexFunc(s, isControl) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-func isControl(r rune) bool {
-	return (r < 0x20 && r != '\t' && r != '\n') || r == del
 }
 
 // urgencyOf maps the ANPA priority letter to an urgency (1 highest). Only
@@ -395,7 +267,7 @@ func buildItem(m *message, policy *sanitize.Policy, opts *wire.Options) (story.I
 		agency = it.Dateline.Source
 	}
 	if agency == "" && opts != nil {
-		agency = trimSpace(opts.Agency)
+		agency = ctlframe.TrimSpace(opts.Agency)
 	}
 	it.Source = story.ItemSource{Format: Format, Agency: agency}
 	if opts != nil {
@@ -452,7 +324,3 @@ func filedOn(filing string, sent *time.Time) string {
 	}
 	return fmt.Sprintf("%04d-%02d-%02d", year, month, day)
 }
-
-// trimSpace trims the whitespace of markup and teleprinters, never a
-// no-break space: that is part of the agency's text.
-func trimSpace(s string) string { return strings.Trim(s, " \t\r\n\f\v") }

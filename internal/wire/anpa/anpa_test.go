@@ -3,6 +3,7 @@ package anpa
 import (
 	"bytes"
 	"errors"
+	"github.com/wiredesk/wiredesk/internal/wire/ctlframe"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -154,7 +155,7 @@ func TestFixtures(t *testing.T) {
 // them: control characters dropped, and the "^" that starts a header line
 // and the "<", "=" typesetting codes that end one taken off their words.
 func sourceWords(data []byte) []string {
-	words := strings.Fields(stripControls(string(wire.RepairUTF8(data))))
+	words := strings.Fields(ctlframe.StripControls(string(wire.RepairUTF8(data))))
 	for i, w := range words {
 		words[i] = strings.TrimRight(strings.TrimPrefix(w, "^"), "<=")
 	}
@@ -182,12 +183,12 @@ func TestVerbatim(t *testing.T) {
 	for _, path := range fixturePaths(t) {
 		t.Run(wiretest.GoldenName(path), func(t *testing.T) {
 			data := wiretest.Read(t, path)
-			frames, err := splitFrames(data)
+			frames, err := ctlframe.Split(data, "ANPA 1312")
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, f := range frames {
-				m, err := parseMessage(data, f.start, f.end)
+				m, err := parseMessage(data, f.Start, f.End)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -397,7 +398,7 @@ func TestBadInput(t *testing.T) {
 		{"XML entity bomb", []byte(billionLaughs()), "not an ANPA 1312 message: byte 0"},
 		{"JSON", []byte(`{"uri":"x"}`), "not an ANPA 1312 message"},
 		{"binary garbage", garbage, "not an ANPA 1312 message"},
-		{"SOH then garbage", append([]byte{soh}, garbage...), "is not ANPA 1312"},
+		{"SOH then garbage", append([]byte{ctlframe.SOH}, garbage...), "is not ANPA 1312"},
 		{"IPTC 7901", []byte("\x01eca062 4 i 211 ccccb   dpa 061\r\n\x02Headline =\r\n\x03"), "is not ANPA 1312"},
 		{"bad priority line", []byte("\x01W1\x1fa\nfoo\n\x02x\x03"), `header line 2 "foo" is not ANPA 1312`},
 		{"nothing in the text", []byte("\x01W1\x1fa\nr a\x13\x11 BC-X  11-13 1\n\x02\n\x03\n\x04"), "neither a headline nor text"},

@@ -1,6 +1,7 @@
 package anpa
 
 import (
+	"github.com/wiredesk/wiredesk/internal/wire/ctlframe"
 	"html"
 	"regexp"
 	"sort"
@@ -47,7 +48,7 @@ var (
 // the body paragraphs of a message.
 func parseText(m *message) *storyText {
 	t := &storyText{}
-	if strings.ContainsRune(m.text, bel) {
+	if strings.ContainsRune(m.text, ctlframe.BEL) {
 		// The bells ring the newsroom alarm.
 		if m.priority == 'b' || m.priority == 'B' {
 			t.signal("bulletin")
@@ -57,10 +58,10 @@ func parseText(m *message) *storyText {
 	}
 	lines := strings.Split(m.text, "\n")
 	for i := range lines {
-		lines[i] = strings.TrimRight(stripControls(lines[i]), " \t")
+		lines[i] = strings.TrimRight(ctlframe.StripControls(lines[i]), " \t")
 	}
 	i := 0
-	for i < len(lines) && trimSpace(lines[i]) == "" {
+	for i < len(lines) && ctlframe.TrimSpace(lines[i]) == "" {
 		i++
 	}
 	var header []headerLine
@@ -70,7 +71,7 @@ func parseText(m *message) *storyText {
 		// A header line runs on until its end-of-line code: wrapped
 		// lines read as one line, as a browser shows them.
 		for lineEndCode(l) == "" && i < len(lines) && continuesHeader(lines[i]) {
-			l += " " + trimSpace(lines[i])
+			l += " " + ctlframe.TrimSpace(lines[i])
 			i++
 		}
 		header = append(header, readHeaderLine(l))
@@ -92,7 +93,7 @@ type headerLine struct {
 func readHeaderLine(l string) headerLine {
 	end := lineEndCode(l)
 	return headerLine{
-		text:   trimSpace(strings.TrimSuffix(l, end)),
+		text:   ctlframe.TrimSpace(strings.TrimSuffix(l, end)),
 		credit: strings.Contains(end, "="),
 	}
 }
@@ -110,7 +111,7 @@ func lineEndCode(l string) string {
 
 // continuesHeader reports a line that carries on the "^" line before it.
 func continuesHeader(l string) bool {
-	return trimSpace(l) != "" && !strings.HasPrefix(l, "\t") && !strings.HasPrefix(strings.TrimLeft(l, " "), "^")
+	return ctlframe.TrimSpace(l) != "" && !strings.HasPrefix(l, "\t") && !strings.HasPrefix(strings.TrimLeft(l, " "), "^")
 }
 
 func (t *storyText) signal(s string) {
@@ -134,7 +135,7 @@ func (t *storyText) readHeader(header []headerLine, m *message) {
 		switch {
 		case l == "":
 		case i == 0 && isSlugLine(l, m.keyword):
-			t.slugline = trimSpace(slugWordCount.ReplaceAllString(l, ""))
+			t.slugline = ctlframe.TrimSpace(slugWordCount.ReplaceAllString(l, ""))
 		case bylineLine.MatchString(l) && t.byline == "":
 			t.byline = wire.OneLine(l)
 			afterByline = true
@@ -220,7 +221,7 @@ func (t *storyText) readBody(lines []string, tabular bool) {
 	var cur []string
 	for _, l := range lines {
 		switch {
-		case trimSpace(l) == "":
+		case ctlframe.TrimSpace(l) == "":
 			if len(cur) > 0 {
 				paras = append(paras, cur)
 				cur = nil
@@ -240,7 +241,7 @@ func (t *storyText) readBody(lines []string, tabular bool) {
 	var b strings.Builder
 	for i, p := range paras {
 		if i < 3 && t.dateline == nil {
-			if d := datelineStart.FindStringSubmatch(trimSpace(p[0])); d != nil {
+			if d := datelineStart.FindStringSubmatch(ctlframe.TrimSpace(p[0])); d != nil {
 				t.dateline = &story.Dateline{Place: d[1], Source: d[2]}
 			}
 		}
@@ -253,7 +254,7 @@ func (t *storyText) readBody(lines []string, tabular bool) {
 			if j > 0 {
 				b.WriteByte(' ')
 			}
-			b.WriteString(html.EscapeString(trimSpace(l)))
+			b.WriteString(html.EscapeString(ctlframe.TrimSpace(l)))
 		}
 		b.WriteString("</p>")
 	}
@@ -277,10 +278,10 @@ func preHTML(lines []string) string {
 }
 
 func trimBlankLines(lines []string) []string {
-	for len(lines) > 0 && trimSpace(lines[0]) == "" {
+	for len(lines) > 0 && ctlframe.TrimSpace(lines[0]) == "" {
 		lines = lines[1:]
 	}
-	for len(lines) > 0 && trimSpace(lines[len(lines)-1]) == "" {
+	for len(lines) > 0 && ctlframe.TrimSpace(lines[len(lines)-1]) == "" {
 		lines = lines[:len(lines)-1]
 	}
 	return lines
@@ -294,7 +295,7 @@ func isTable(p []string) bool {
 		return false
 	}
 	for _, l := range p {
-		if !columnGap.MatchString(trimSpace(l)) {
+		if !columnGap.MatchString(ctlframe.TrimSpace(l)) {
 			return false
 		}
 	}

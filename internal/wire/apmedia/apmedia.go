@@ -5,13 +5,13 @@ package apmedia
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/wiredesk/wiredesk/internal/sanitize"
 	"github.com/wiredesk/wiredesk/internal/story"
 	"github.com/wiredesk/wiredesk/internal/wire"
-	"github.com/wiredesk/wiredesk/internal/wire/ninjs/jsonread"
+	"github.com/wiredesk/wiredesk/internal/wire/jsonread"
 )
 
 // Format is the source.format value of items decoded from the AP Media API.
@@ -231,7 +231,7 @@ func (b *builder) item(a *apItem) (story.Item, error) {
 	}
 	// DESIGN §4 rule 2: AP's version key is the etag when no version is
 	// given.
-	it.Version = firstNonEmpty(string(a.Version), strings.TrimSpace(a.AltIDs.ETag))
+	it.Version = wire.FirstNonBlank(string(a.Version), strings.TrimSpace(a.AltIDs.ETag))
 
 	status, err := pubStatus(a.PubStatus)
 	if err != nil {
@@ -241,16 +241,16 @@ func (b *builder) item(a *apItem) (story.Item, error) {
 	// AP's own signals member (newscontent, whitelisted...) describes
 	// licensing, not the story's lifecycle, and is not copied.
 	it.Signals = editorialSignals(a.EditorialTypes)
-	if contains(it.Signals, "kill") {
+	if slices.Contains(it.Signals, "kill") {
 		it.PubStatus = story.Canceled
 	}
 
 	it.Type = strings.ToLower(strings.TrimSpace(a.Type))
 	it.Language = wire.LanguageTag(a.Language)
 	loc := b.opts.Loc()
-	it.VersionCreated = date(a.VersionCreated, loc)
-	it.FirstCreated = date(a.FirstCreated, loc)
-	it.Embargoed = date(a.Embargoed, loc)
+	it.VersionCreated = wire.OptionalDate(a.VersionCreated, loc)
+	it.FirstCreated = wire.OptionalDate(a.FirstCreated, loc)
+	it.Embargoed = wire.OptionalDate(a.Embargoed, loc)
 	if n, ok, err := a.Urgency.WholeNumber(); err != nil {
 		return it, fmt.Errorf("urgency: %w", err)
 	} else if ok {
@@ -259,7 +259,7 @@ func (b *builder) item(a *apItem) (story.Item, error) {
 
 	it.Headline = wire.OneLine(a.Headline)
 	it.Slugline = wire.OneLine(a.Slugline)
-	it.Description = strings.Trim(firstNonEmpty(a.DescriptionSummary, a.DescriptionCaption, a.HeadlineExtended), asciiSpace)
+	it.Description = strings.Trim(wire.FirstNonBlank(a.DescriptionSummary, a.DescriptionCaption, a.HeadlineExtended), asciiSpace)
 	it.EdNote = strings.Trim(a.EdNote, asciiSpace)
 	var bylines []string
 	for _, by := range a.Bylines {
@@ -303,8 +303,8 @@ func (b *builder) item(a *apItem) (story.Item, error) {
 	_ = json.Unmarshal(a.Provider, &provider) // not a string: not a name
 	it.Source = story.ItemSource{
 		Format: Format,
-		Agency: strings.TrimSpace(firstNonEmpty(provider, configuredAgency(b.opts))),
-		SHA256: deliverySHA256(b.opts),
+		Agency: strings.TrimSpace(wire.FirstNonBlank(provider, wire.ConfiguredAgency(b.opts))),
+		SHA256: wire.DeliverySHA256(b.opts),
 	}
 	return it, nil
 }
@@ -341,7 +341,7 @@ func editorialSignals(types []string) []string {
 		case "corrective":
 			sig = "correction"
 		}
-		if !contains(out, sig) {
+		if !slices.Contains(out, sig) {
 			out = append(out, sig)
 		}
 	}
@@ -357,46 +357,4 @@ func entities(es []apEntity) []story.Entity {
 		}
 	}
 	return out
-}
-
-func date(s string, loc *time.Location) *time.Time {
-	t, ok := wire.ParseDate(s, loc)
-	if !ok {
-		return nil
-	}
-	return &t
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// configuredAgency is the source's agency from the options, if any.
-func configuredAgency(opts *wire.Options) string {
-	if opts == nil {
-		return ""
-	}
-	return opts.Agency
-}
-
-// deliverySHA256 is the delivery's fingerprint from the options, if any.
-func deliverySHA256(opts *wire.Options) string {
-	if opts == nil {
-		return ""
-	}
-	return opts.SHA256
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
 }

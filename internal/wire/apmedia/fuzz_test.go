@@ -1,11 +1,8 @@
 package apmedia
 
 import (
-	"errors"
 	"testing"
 
-	"github.com/wiredesk/wiredesk/internal/story"
-	"github.com/wiredesk/wiredesk/internal/wire"
 	"github.com/wiredesk/wiredesk/internal/wire/wiretest"
 )
 
@@ -26,26 +23,6 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		items, err := Decode(data, nil)
-		var partial *wire.PartialError
-		if err != nil && !errors.As(err, &partial) {
-			var we *wire.Error
-			if !errors.As(err, &we) {
-				t.Fatalf("error %v is a %T, want *wire.Error", err, err)
-			}
-			if len(items) != 0 {
-				t.Fatalf("%d items returned with error %v", len(items), err)
-			}
-			return
-		}
-		for _, it := range items {
-			if it.URI == "" {
-				t.Fatalf("item without uri: %+v", it)
-			}
-			switch it.PubStatus {
-			case story.Usable, story.Withheld, story.Canceled:
-			default:
-				t.Fatalf("item %q has pubstatus %q", it.URI, it.PubStatus)
-			}
-		}
+		wiretest.CheckDecoded(t, items, err)
 	})
 }

@@ -6,13 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/wiredesk/wiredesk/internal/sanitize"
 	"github.com/wiredesk/wiredesk/internal/story"
 	"github.com/wiredesk/wiredesk/internal/wire"
-	"github.com/wiredesk/wiredesk/internal/wire/ninjs/jsonread"
+	"github.com/wiredesk/wiredesk/internal/wire/jsonread"
 )
 
 // Format is the source.format value of items decoded from dpa digitalwires.
@@ -170,8 +170,8 @@ func (b *builder) item(e *entry) (story.Item, error) {
 	}
 
 	loc := b.opts.Loc()
-	it.VersionCreated = date(firstNonEmpty(e.VersionCreated, e.Updated), loc)
-	it.Embargoed = date(e.Embargoed, loc)
+	it.VersionCreated = wire.OptionalDate(wire.FirstNonBlank(e.VersionCreated, e.Updated), loc)
+	it.Embargoed = wire.OptionalDate(e.Embargoed, loc)
 	it.Language = wire.LanguageTag(e.Language)
 	if n, ok, err := e.Urgency.WholeNumber(); err != nil {
 		return it, fmt.Errorf("urgency: %w", err)
@@ -205,7 +205,7 @@ func (b *builder) item(e *entry) (story.Item, error) {
 		case n.Role == roleClosingLine:
 			// The editor's sign-off ("dpa abc yydd n1 sku"), not a note.
 			continue
-		case n.Role == roleCorrection && !contains(it.Signals, "correction"):
+		case n.Role == roleCorrection && !slices.Contains(it.Signals, "correction"):
 			it.Signals = append(it.Signals, "correction")
 		}
 		notes = append(notes, text)
@@ -221,7 +221,7 @@ func (b *builder) item(e *entry) (story.Item, error) {
 		case "dnltype:geosubject":
 			it.Places = appendEntity(it.Places, qcodeEntity(c.QCode, name))
 		case "dnltype:keyword":
-			if name != "" && !contains(it.Keywords, name) {
+			if name != "" && !slices.Contains(it.Keywords, name) {
 				it.Keywords = append(it.Keywords, name)
 			}
 		case "dnltype:provider":
@@ -235,8 +235,8 @@ func (b *builder) item(e *entry) (story.Item, error) {
 	it.UsageTerms = strings.Trim(e.UsageTerms, asciiSpace)
 	it.Source = story.ItemSource{
 		Format: Format,
-		Agency: strings.TrimSpace(firstNonEmpty(provider, e.Creditline, configuredAgency(b.opts))),
-		SHA256: deliverySHA256(b.opts),
+		Agency: strings.TrimSpace(wire.FirstNonBlank(provider, e.Creditline, wire.ConfiguredAgency(b.opts))),
+		SHA256: wire.DeliverySHA256(b.opts),
 	}
 	return it, nil
 }
@@ -296,46 +296,4 @@ func appendEntity(list []story.Entity, e story.Entity) []story.Entity {
 		}
 	}
 	return append(list, e)
-}
-
-func date(s string, loc *time.Location) *time.Time {
-	t, ok := wire.ParseDate(s, loc)
-	if !ok {
-		return nil
-	}
-	return &t
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// configuredAgency is the source's agency from the options, if any.
-func configuredAgency(opts *wire.Options) string {
-	if opts == nil {
-		return ""
-	}
-	return opts.Agency
-}
-
-// deliverySHA256 is the delivery's fingerprint from the options, if any.
-func deliverySHA256(opts *wire.Options) string {
-	if opts == nil {
-		return ""
-	}
-	return opts.SHA256
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
 }

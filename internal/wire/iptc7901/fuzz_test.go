@@ -1,10 +1,8 @@
 package iptc7901
 
 import (
-	"errors"
 	"testing"
 
-	"github.com/wiredesk/wiredesk/internal/story"
 	"github.com/wiredesk/wiredesk/internal/wire"
 	"github.com/wiredesk/wiredesk/internal/wire/wiretest"
 )
@@ -23,29 +21,9 @@ func FuzzDecode(f *testing.F) {
 		shape := wire.SniffShape(data)
 		_ = Match(&shape)
 		items, err := Decode(data, &wire.Options{Agency: "Fuzz"})
-		var partial *wire.PartialError
-		if err != nil && !errors.As(err, &partial) {
-			var we *wire.Error
-			if !errors.As(err, &we) {
-				t.Fatalf("error %T %v, want a *wire.Error", err, err)
-			}
-			if items != nil {
-				t.Fatalf("%d items with a failure", len(items))
-			}
-			return
-		}
-		if len(items) == 0 {
+		wiretest.CheckDecoded(t, items, err)
+		if err == nil && len(items) == 0 {
 			t.Fatal("no items and no error")
-		}
-		for i, it := range items {
-			if it.URI == "" {
-				t.Errorf("item %d has no uri", i)
-			}
-			switch it.PubStatus {
-			case story.Usable, story.Withheld, story.Canceled:
-			default:
-				t.Errorf("item %d has pubstatus %q", i, it.PubStatus)
-			}
 		}
 	})
 }

@@ -4,6 +4,7 @@ package iptc7901
 import (
 	"bytes"
 	"fmt"
+	"github.com/wiredesk/wiredesk/internal/wire/ctlframe"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,17 +17,6 @@ import (
 
 // Format is this package's item.source.format.
 const Format = "iptc7901"
-
-// The transmission control characters of IPTC 7901 (ISO 646 C0 codes).
-const (
-	soh = 0x01 // start of heading: the header line follows
-	stx = 0x02 // start of text: the headline block follows
-	etx = 0x03 // end of text: the date line follows
-	eot = 0x04 // end of transmission
-	bel = 0x07 // the alarm bell dpa rings on an urgent or flash message
-	syn = 0x16 // idle, some transports send it before SOH
-	del = 0x7F // padding after ETX
-)
 
 // headerLine is the IPTC 7901 header after SOH: the source identification
 // (letters) directly followed by its sequence number, the priority digit,
@@ -59,94 +49,8 @@ func Match(s *wire.Shape) bool {
 // are good; when none is, Decode returns a *wire.Error naming the byte
 // offset of the problem.
 func Decode(data []byte, opts *wire.Options) ([]story.Item, error) {
-	if err := wire.CheckSize(Format, data); err != nil {
-		return nil, err
-	}
-	frames, err := splitFrames(data)
-	if err != nil {
-		return nil, &wire.Error{Format: Format, Reason: err.Error()}
-	}
-	policy := sanitize.New()
-	var (
-		items   []story.Item
-		skipped []wire.Skip
-	)
-	for i, f := range frames {
-		m, err := parseMessage(data, f.start, f.end)
-		if err != nil {
-			if len(frames) == 1 {
-				return nil, &wire.Error{Format: Format, Reason: err.Error()}
-			}
-			skipped = append(skipped, wire.Skip{Index: i, Reason: err.Error()})
-			continue
-		}
-		it, reason := buildItem(m, policy, opts)
-		if reason != "" {
-			if len(frames) == 1 {
-				return nil, &wire.Error{Format: Format, Reason: reason}
-			}
-			skipped = append(skipped, wire.Skip{Index: i, Reason: reason})
-			continue
-		}
-		items = append(items, it)
-	}
-	if len(items) == 0 {
-		return nil, &wire.Error{Format: Format, Reason: fmt.Sprintf("none of the %d messages could be read; message 0: %s", len(frames), skipped[0].Reason)}
-	}
-	if len(skipped) > 0 {
-		return items, &wire.PartialError{Format: Format, Skipped: skipped}
-	}
-	return items, nil
-}
-
-// frame is one message's byte range in the payload, from its SOH to the
-// next SOH or the end.
-type frame struct{ start, end int }
-
-// splitFrames finds the messages of a payload. Anything but whitespace, SYN
-// or a byte order mark before the first SOH means this is not IPTC 7901.
-func splitFrames(data []byte) ([]frame, error) {
-	i := 0
-	if bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")) {
-		i = 3
-	}
-	for i < len(data) && isFill(data[i]) {
-		i++
-	}
-	if i == len(data) {
-		return nil, fmt.Errorf("empty document")
-	}
-	if data[i] != soh {
-		return nil, fmt.Errorf("not an IPTC 7901 message: byte %d is %q, not SOH (0x01)", i, startOf(data[i:]))
-	}
-	var frames []frame
-	for i < len(data) {
-		next := bytes.IndexByte(data[i+1:], soh)
-		if next < 0 {
-			frames = append(frames, frame{i, len(data)})
-			break
-		}
-		frames = append(frames, frame{i, i + 1 + next})
-		i += 1 + next
-	}
-	return frames, nil
-}
-
-// isFill reports bytes a transport may put around messages.
-func isFill(b byte) bool {
-	switch b {
-	case ' ', '\t', '\r', '\n', '\f', syn, 0:
-		return true
-	}
-	return false
-}
-
-// startOf quotes the first bytes of b for an error message.
-func startOf(b []byte) string {
-	if len(b) > 24 {
-		b = b[:24]
-	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	codec := ctlframe.Codec[*message]{Format: Format, Name: "IPTC 7901", Parse: parseMessage, Build: buildItem}
+	return codec.Decode(data, opts)
 }
 
 // message is one IPTC 7901 message split into its parts, text as UTF-8
@@ -166,7 +70,7 @@ type message struct {
 
 func parseMessage(doc []byte, start, end int) (*message, error) {
 	seg := doc[start:end]
-	stxAt := bytes.IndexByte(seg, stx)
+	stxAt := bytes.IndexByte(seg, ctlframe.STX)
 	headEnd := len(seg)
 	if stxAt >= 0 {
 		headEnd = stxAt
@@ -178,22 +82,18 @@ func parseMessage(doc []byte, start, end int) (*message, error) {
 	head := strings.TrimRight(string(wire.RepairUTF8(seg[1:lineEnd])), "\r \t")
 	h := headerLine.FindStringSubmatch(head)
 	if h == nil {
-		return nil, fmt.Errorf("message at byte %d: header %q is not an IPTC 7901 header (source and number, priority digit, category, word count)", start, startOf([]byte(head)))
+		return nil, fmt.Errorf("message at byte %d: header %q is not an IPTC 7901 header (source and number, priority digit, category, word count)", start, ctlframe.StartOf([]byte(head)))
 	}
-	if stxAt < 0 {
-		return nil, fmt.Errorf("message at byte %d: truncated at byte %d: no STX (start of text) after the header", start, end)
+	etxAt, err := ctlframe.TextEnd(seg, start, end, stxAt)
+	if err != nil {
+		return nil, err
 	}
-	etxAt := bytes.IndexByte(seg[stxAt+1:], etx)
-	if etxAt < 0 {
-		return nil, fmt.Errorf("message at byte %d: truncated at byte %d: no ETX (end of text) after the STX at byte %d", start, end, start+stxAt)
-	}
-	etxAt += stxAt + 1
 	m := &message{
 		offset:   start,
 		sourceID: h[1],
 		sequence: h[2],
 		category: h[4],
-		text:     lineText(seg[stxAt+1 : etxAt]),
+		text:     ctlframe.LineText(seg[stxAt+1 : etxAt]),
 	}
 	m.priority, _ = strconv.Atoi(h[3])
 	// A zero word count is what generators write when they have none.
@@ -204,31 +104,19 @@ func parseMessage(doc []byte, start, end int) (*message, error) {
 	if rest := strings.Fields(h[6]); len(rest) >= 2 && isDigits(rest[len(rest)-1]) && isAgencyToken(rest[len(rest)-2]) {
 		m.agency = rest[len(rest)-2]
 	}
-	for _, l := range strings.Split(lineText(seg[lineEnd:stxAt]), "\n") {
-		if l = trimSpace(stripControls(l)); l != "" {
+	for _, l := range strings.Split(ctlframe.LineText(seg[lineEnd:stxAt]), "\n") {
+		if l = ctlframe.TrimSpace(ctlframe.StripControls(l)); l != "" {
 			m.slugLines = append(m.slugLines, l)
 		}
 	}
-	tail := seg[etxAt+1:]
-	if e := bytes.IndexByte(tail, eot); e >= 0 {
-		tail = tail[:e]
-	}
-	for _, l := range strings.Split(lineText(tail), "\n") {
-		if l = trimSpace(stripControls(l)); l != "" {
+	tail := ctlframe.Trailer(seg, etxAt)
+	for _, l := range strings.Split(ctlframe.LineText(tail), "\n") {
+		if l = ctlframe.TrimSpace(ctlframe.StripControls(l)); l != "" {
 			m.dateLine = l
 			break
 		}
 	}
 	return m, nil
-}
-
-// lineText returns wire bytes as UTF-8 text with "\n" line ends. The wire
-// is UTF-8 or an 8-bit charset; RepairUTF8 reads bytes that are not UTF-8
-// as windows-1252, the superset of Latin-1.
-func lineText(b []byte) string {
-	s := string(wire.RepairUTF8(b))
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return strings.ReplaceAll(s, "\r", "\n")
 }
 
 func isDigits(s string) bool {
@@ -258,24 +146,6 @@ func isAgencyToken(s string) bool {
 		}
 	}
 	return true
-}
-
-// stripControls removes the C0 control characters (tab excepted) and DEL:
-// they steer the teleprinter and are not text.
-func stripControls(s string) string {
-	if strings.IndexFunc(s, isControl) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-func isControl(r rune) bool {
-	return (r < 0x20 && r != '\t' && r != '\n') || r == del
 }
 
 // dateLine is the date after ETX: day, hour and minute run together, an
@@ -326,7 +196,7 @@ func buildItem(m *message, policy *sanitize.Policy, opts *wire.Options) (story.I
 		slug := strings.Join(m.slugLines, " ")
 		it.Slugline = strings.TrimRight(slug, "/ ")
 		for _, k := range strings.Split(it.Slugline, "/") {
-			if k = trimSpace(k); k != "" {
+			if k = ctlframe.TrimSpace(k); k != "" {
 				it.Keywords = append(it.Keywords, k)
 			}
 		}
@@ -350,7 +220,7 @@ func buildItem(m *message, policy *sanitize.Policy, opts *wire.Options) (story.I
 		agency = it.Dateline.Source
 	}
 	if agency == "" && opts != nil {
-		agency = trimSpace(opts.Agency)
+		agency = ctlframe.TrimSpace(opts.Agency)
 	}
 	it.Source = story.ItemSource{Format: Format, Agency: agency}
 	if opts != nil {
@@ -398,7 +268,3 @@ func firstNonEmpty(s ...string) string {
 	}
 	return ""
 }
-
-// trimSpace trims the whitespace of markup and teleprinters, never a
-// no-break space: that is part of the agency's text.
-func trimSpace(s string) string { return strings.Trim(s, " \t\r\n\f\v") }

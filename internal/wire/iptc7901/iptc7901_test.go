@@ -3,6 +3,7 @@ package iptc7901
 import (
 	"bytes"
 	"errors"
+	"github.com/wiredesk/wiredesk/internal/wire/ctlframe"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -197,7 +198,7 @@ func TestEilWordCount(t *testing.T) {
 // sourceWords is the words of a fixture's bytes as a teleprinter shows
 // them: control characters dropped.
 func sourceWords(data []byte) []string {
-	return strings.Fields(stripControls(string(wire.RepairUTF8(data))))
+	return strings.Fields(ctlframe.StripControls(string(wire.RepairUTF8(data))))
 }
 
 // containsRun reports whether want appears in src as a contiguous run.
@@ -221,12 +222,12 @@ func TestVerbatim(t *testing.T) {
 	for _, path := range fixturePaths(t) {
 		t.Run(wiretest.GoldenName(path), func(t *testing.T) {
 			data := wiretest.Read(t, path)
-			frames, err := splitFrames(data)
+			frames, err := ctlframe.Split(data, "IPTC 7901")
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, f := range frames {
-				m, err := parseMessage(data, f.start, f.end)
+				m, err := parseMessage(data, f.Start, f.End)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -454,7 +455,7 @@ func TestBadInput(t *testing.T) {
 		{"XML entity bomb", []byte(billionLaughs()), "not an IPTC 7901 message: byte 0"},
 		{"JSON", []byte(`{"uri":"x"}`), "not an IPTC 7901 message"},
 		{"binary garbage", garbage, "not an IPTC 7901 message"},
-		{"SOH then garbage", append([]byte{soh}, garbage...), "is not an IPTC 7901 header"},
+		{"SOH then garbage", append([]byte{ctlframe.SOH}, garbage...), "is not an IPTC 7901 header"},
 		{"ANPA 1312", []byte("\x16\x16\x01W2870\x1fasian\nf l\x13\x11 BC-LT--X  11-13 10\n\x02^X<\n\x03\n\x04"), "is not an IPTC 7901 header"},
 		{"header only", []byte("\x01eca062 4 i 211\r\n\x02\x03"), "neither a headline nor text"},
 	}

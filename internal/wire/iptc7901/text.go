@@ -1,6 +1,7 @@
 package iptc7901
 
 import (
+	"github.com/wiredesk/wiredesk/internal/wire/ctlframe"
 	"html"
 	"regexp"
 	"sort"
@@ -77,7 +78,7 @@ func parseText(text string, m *message) *storyText {
 		if isBlank(lines[i]) {
 			break
 		}
-		if strings.HasSuffix(strings.TrimRight(stripControls(lines[i]), " \t"), "=") {
+		if strings.HasSuffix(strings.TrimRight(ctlframe.StripControls(lines[i]), " \t"), "=") {
 			last = i
 			break
 		}
@@ -93,7 +94,7 @@ func parseText(text string, m *message) *storyText {
 	return t
 }
 
-func isBlank(s string) bool { return trimSpace(stripControls(s)) == "" }
+func isBlank(s string) bool { return ctlframe.TrimSpace(ctlframe.StripControls(s)) == "" }
 
 func (t *storyText) signal(s string) {
 	for _, have := range t.signals {
@@ -113,14 +114,14 @@ func (t *storyText) readHeadlineBlock(block []string, priority int) {
 		notes    []string
 	)
 	for i, l := range block {
-		if strings.ContainsRune(l, bel) {
+		if strings.ContainsRune(l, ctlframe.BEL) {
 			// The bells ring the newsroom alarm for an urgent or flash
 			// message.
 			t.signal("flash")
 		}
-		l = trimSpace(stripControls(l))
+		l = ctlframe.TrimSpace(ctlframe.StripControls(l))
 		if i == len(block)-1 {
-			l = trimSpace(strings.TrimSuffix(l, "="))
+			l = ctlframe.TrimSpace(strings.TrimSuffix(l, "="))
 		}
 		raw = append(raw, l)
 	}
@@ -179,8 +180,8 @@ func (t *storyText) readBody(lines []string, agency string) {
 	var paras [][]string
 	var cur []string
 	for _, l := range lines {
-		l = strings.TrimRight(stripControls(l), " \t")
-		if trimSpace(l) == "" {
+		l = strings.TrimRight(ctlframe.StripControls(l), " \t")
+		if ctlframe.TrimSpace(l) == "" {
 			if len(cur) > 0 {
 				paras = append(paras, cur)
 				cur = nil
@@ -198,7 +199,7 @@ func (t *storyText) readBody(lines []string, agency string) {
 	body := paras
 	var notepad [][]string
 	for i, p := range paras {
-		if notepadStart.MatchString(p[0]) || trimSpace(p[0]) == "* * * *" || notForPublish.MatchString(p[0]) {
+		if notepadStart.MatchString(p[0]) || ctlframe.TrimSpace(p[0]) == "* * * *" || notForPublish.MatchString(p[0]) {
 			body, notepad = paras[:i], paras[i:]
 			break
 		}
@@ -206,7 +207,7 @@ func (t *storyText) readBody(lines []string, agency string) {
 	var b strings.Builder
 	for i, p := range body {
 		if i < 3 && t.dateline == nil {
-			if d := datelineStart.FindStringSubmatch(trimSpace(p[0])); d != nil {
+			if d := datelineStart.FindStringSubmatch(ctlframe.TrimSpace(p[0])); d != nil {
 				t.dateline = &story.Dateline{Place: d[1], Source: d[2]}
 			}
 		}
@@ -218,7 +219,7 @@ func (t *storyText) readBody(lines []string, agency string) {
 		for _, p := range notepad {
 			n = append(n, strings.Join(p, "\n"))
 		}
-		t.ednote = trimSpace(strings.Join([]string{t.ednote, strings.Join(n, "\n\n")}, "\n\n"))
+		t.ednote = ctlframe.TrimSpace(strings.Join([]string{t.ednote, strings.Join(n, "\n\n")}, "\n\n"))
 	}
 }
 
@@ -255,10 +256,10 @@ func writeParagraph(b *strings.Builder, p []string) {
 		b.WriteString("</pre>")
 		return
 	}
-	dashList := strings.HasPrefix(trimSpace(p[0]), "- ")
+	dashList := strings.HasPrefix(ctlframe.TrimSpace(p[0]), "- ")
 	b.WriteString("<p>")
 	for i, l := range p {
-		l = trimSpace(l)
+		l = ctlframe.TrimSpace(l)
 		if i > 0 {
 			if startsListItem(l, dashList) {
 				b.WriteString("<br>")
@@ -286,7 +287,7 @@ func startsListItem(l string, dashList bool) bool {
 func isTable(p []string) bool {
 	framed := true
 	for _, l := range p {
-		if !strings.HasPrefix(trimSpace(l), "|") {
+		if !strings.HasPrefix(ctlframe.TrimSpace(l), "|") {
 			framed = false
 			break
 		}
@@ -298,7 +299,7 @@ func isTable(p []string) bool {
 		return false
 	}
 	for _, l := range p {
-		if !columnGap.MatchString(trimSpace(l)) {
+		if !columnGap.MatchString(ctlframe.TrimSpace(l)) {
 			return false
 		}
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/wiredesk/wiredesk/internal/story"
 	"github.com/wiredesk/wiredesk/internal/wire"
 	"github.com/wiredesk/wiredesk/internal/wire/newsmlg2"
-	"github.com/wiredesk/wiredesk/internal/wire/newsmlg2/xmldoc"
 	"github.com/wiredesk/wiredesk/internal/wire/nitf"
+	"github.com/wiredesk/wiredesk/internal/wire/xmldoc"
 )
 
 // Format is the source.format of items decoded here.
@@ -175,7 +175,7 @@ func (d *decoder) newsItem(el *xmldoc.Node) (story.Item, string) {
 	if meta == nil {
 		meta = first(top, "DescriptiveMetadata")
 	}
-	it.Language = wire.LanguageTag(firstNonEmpty(meta.Child("Language").Attr("FormalName"), el.Attr("lang")))
+	it.Language = wire.LanguageTag(wire.FirstNonBlankTrimmed(meta.Child("Language").Attr("FormalName"), el.Attr("lang")))
 	d.tags(&it, meta)
 
 	if reason := d.body(&it, content); reason != "" {
@@ -183,7 +183,7 @@ func (d *decoder) newsItem(el *xmldoc.Node) (story.Item, string) {
 	}
 
 	admin := first(top, "AdministrativeMetadata")
-	agency := firstNonEmpty(
+	agency := wire.FirstNonBlankTrimmed(
 		admin.Path("Provider", "Party").Attr("FormalName"),
 		text(id.Child("ProviderId")),
 	)
@@ -402,15 +402,6 @@ func date(n *xmldoc.Node, loc *time.Location) *time.Time {
 }
 
 func text(n *xmldoc.Node) string { return strings.TrimSpace(n.Content()) }
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
-		}
-	}
-	return ""
-}
 
 func addEntity(list []story.Entity, e story.Entity) []story.Entity {
 	for _, have := range list {

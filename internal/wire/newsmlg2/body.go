@@ -8,8 +8,8 @@ import (
 
 	"github.com/wiredesk/wiredesk/internal/story"
 	"github.com/wiredesk/wiredesk/internal/wire"
-	"github.com/wiredesk/wiredesk/internal/wire/newsmlg2/xmldoc"
 	"github.com/wiredesk/wiredesk/internal/wire/nitf"
+	"github.com/wiredesk/wiredesk/internal/wire/xmldoc"
 )
 
 // body fills the body from the first content of the contentSet that has

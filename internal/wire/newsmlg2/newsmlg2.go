@@ -11,7 +11,7 @@ import (
 	"github.com/wiredesk/wiredesk/internal/sanitize"
 	"github.com/wiredesk/wiredesk/internal/story"
 	"github.com/wiredesk/wiredesk/internal/wire"
-	"github.com/wiredesk/wiredesk/internal/wire/newsmlg2/xmldoc"
+	"github.com/wiredesk/wiredesk/internal/wire/xmldoc"
 )
 
 // Format is the source.format of items decoded here.

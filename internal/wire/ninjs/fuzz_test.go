@@ -1,11 +1,8 @@
 package ninjs
 
 import (
-	"errors"
 	"testing"
 
-	"github.com/wiredesk/wiredesk/internal/story"
-	"github.com/wiredesk/wiredesk/internal/wire"
 	"github.com/wiredesk/wiredesk/internal/wire/wiretest"
 )
 
@@ -28,26 +25,8 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		items, err := Decode(data, nil)
-		var partial *wire.PartialError
-		if err != nil && !errors.As(err, &partial) {
-			var we *wire.Error
-			if !errors.As(err, &we) {
-				t.Fatalf("error %v is a %T, want *wire.Error", err, err)
-			}
-			if len(items) != 0 {
-				t.Fatalf("%d items returned with error %v", len(items), err)
-			}
-			return
-		}
+		wiretest.CheckDecoded(t, items, err)
 		for _, it := range items {
-			if it.URI == "" {
-				t.Fatalf("item without uri: %+v", it)
-			}
-			switch it.PubStatus {
-			case story.Usable, story.Withheld, story.Canceled:
-			default:
-				t.Fatalf("item %q has pubstatus %q", it.URI, it.PubStatus)
-			}
 			if _, err := Encode(&it); err != nil {
 				t.Fatalf("Encode(%q): %v", it.URI, err)
 			}

@@ -11,12 +11,11 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/wiredesk/wiredesk/internal/sanitize"
 	"github.com/wiredesk/wiredesk/internal/story"
 	"github.com/wiredesk/wiredesk/internal/wire"
-	"github.com/wiredesk/wiredesk/internal/wire/ninjs/jsonread"
+	"github.com/wiredesk/wiredesk/internal/wire/jsonread"
 )
 
 // Format is the source.format value of items decoded from ninjs.
@@ -106,7 +105,7 @@ func Decode(data []byte, opts *wire.Options) ([]story.Item, error) {
 		return nil, jsonread.Error(Format, doc, err)
 	}
 	b := builder{policy: sanitize.New(), opts: opts}
-	main, err := b.item(&d, configuredAgency(opts))
+	main, err := b.item(&d, wire.ConfiguredAgency(opts))
 	if err != nil {
 		return nil, &wire.Error{Format: Format, Reason: err.Error()}
 	}
@@ -320,9 +319,9 @@ func (b *builder) item(d *document, agency string) (story.Item, error) {
 	it.Language = wire.LanguageTag(d.Language)
 
 	loc := b.opts.Loc()
-	it.VersionCreated = date(d.VersionCreated, loc)
-	it.FirstCreated = date(d.FirstCreated, loc)
-	it.Embargoed = date(firstNonEmpty(d.Embargoed, d.EmbargoedUntil), loc)
+	it.VersionCreated = wire.OptionalDate(d.VersionCreated, loc)
+	it.FirstCreated = wire.OptionalDate(d.FirstCreated, loc)
+	it.Embargoed = wire.OptionalDate(wire.FirstNonBlank(d.Embargoed, d.EmbargoedUntil), loc)
 
 	if n, ok, err := d.Urgency.WholeNumber(); err != nil {
 		return it, fmt.Errorf("urgency: %w", err)
@@ -330,8 +329,8 @@ func (b *builder) item(d *document, agency string) (story.Item, error) {
 		it.Urgency = &n
 	}
 
-	it.Headline = wire.OneLine(firstNonEmpty(d.Headline, mainHeadline(d.Headlines)))
-	it.Byline = wire.OneLine(firstNonEmpty(d.Byline, d.By))
+	it.Headline = wire.OneLine(wire.FirstNonBlank(d.Headline, mainHeadline(d.Headlines)))
+	it.Byline = wire.OneLine(wire.FirstNonBlank(d.Byline, d.By))
 	it.Slugline = wire.OneLine(d.Slugline)
 	if place := wire.OneLine(d.Located); place != "" {
 		it.Dateline = &story.Dateline{Place: place}
@@ -370,8 +369,8 @@ func (b *builder) item(d *document, agency string) (story.Item, error) {
 
 	it.Source = story.ItemSource{
 		Format: Format,
-		Agency: firstNonEmpty(d.CopyrightHolder, stringValue(d.Source), infoSourceName(d.InfoSources), agency),
-		SHA256: deliverySHA256(b.opts),
+		Agency: wire.FirstNonBlank(d.CopyrightHolder, stringValue(d.Source), infoSourceName(d.InfoSources), agency),
+		SHA256: wire.DeliverySHA256(b.opts),
 	}
 	it.Source.Agency = strings.TrimSpace(it.Source.Agency)
 	return it, nil
@@ -394,14 +393,6 @@ func pubStatus(s string) (story.PubStatus, error) {
 	default:
 		return "", fmt.Errorf("pubstatus %q is not usable, withheld or canceled", s)
 	}
-}
-
-func date(s string, loc *time.Location) *time.Time {
-	t, ok := wire.ParseDate(s, loc)
-	if !ok {
-		return nil
-	}
-	return &t
 }
 
 // mainHeadline picks the headline with role "main", else the first one.
@@ -540,31 +531,6 @@ func renditionLink(raw json.RawMessage) string {
 	for _, r := range list {
 		if strings.TrimSpace(r.Href) != "" {
 			return strings.TrimSpace(r.Href)
-		}
-	}
-	return ""
-}
-
-// configuredAgency is the source's agency from the options, if any.
-func configuredAgency(opts *wire.Options) string {
-	if opts == nil {
-		return ""
-	}
-	return opts.Agency
-}
-
-// deliverySHA256 is the delivery's fingerprint from the options, if any.
-func deliverySHA256(opts *wire.Options) string {
-	if opts == nil {
-		return ""
-	}
-	return opts.SHA256
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return v
 		}
 	}
 	return ""

@@ -1,6 +1,7 @@
 package nitf
 
 import (
+	"github.com/wiredesk/wiredesk/internal/wire/xmldoc"
 	"html"
 	"strings"
 
@@ -37,36 +38,41 @@ func BodyToHTML(bodyContentInner []byte) (string, error) {
 	if err := wire.CheckSize(Format, bodyContentInner); err != nil {
 		return "", err
 	}
-	root, err := parseXML(wire.XMLToUTF8(bodyContentInner), false)
+	top, err := parseFragment(wire.XMLToUTF8(bodyContentInner))
 	if err != nil {
 		return "", readError("cannot read the body", err)
 	}
-	return bodyHTML(fragmentBody(root)), nil
+	return bodyHTML(fragmentBody(top)), nil
 }
 
-// fragmentBody finds the body parts of a fragment: inside a lone nitf, body
-// or body.content element, or the fragment itself.
-func fragmentBody(root *node) []*node {
-	els := root.elements()
-	if len(els) != 1 || !root.textIsMarkupSpace() {
-		return root.kids
+// fragmentBody finds the body parts of a fragment's top-level nodes: inside
+// a lone nitf, body or body.content element, or the fragment itself.
+func fragmentBody(top []*xmldoc.Node) []*xmldoc.Node {
+	var els []*xmldoc.Node
+	for _, n := range top {
+		if !n.IsText() {
+			els = append(els, n)
+		}
 	}
-	switch el := els[0]; el.name {
+	if len(els) != 1 || !textIsMarkupSpace(top) {
+		return top
+	}
+	switch el := els[0]; el.Name.Local {
 	case "nitf":
-		return bodyParts(el.child("body"))
+		return bodyParts(el.Child("body"))
 	case "body":
 		return bodyParts(el)
 	case "body.content":
-		return el.kids
+		return el.Kids
 	}
-	return root.kids
+	return top
 }
 
-// textIsMarkupSpace reports whether n's text children are all markup
-// whitespace: the indentation around a lone element.
-func (n *node) textIsMarkupSpace() bool {
-	for _, k := range n.kids {
-		if k.name == "" && strings.Trim(k.text, " \t\r\n") != "" {
+// textIsMarkupSpace reports whether the text nodes among nodes are all
+// markup whitespace: the indentation around a lone element.
+func textIsMarkupSpace(nodes []*xmldoc.Node) bool {
+	for _, k := range nodes {
+		if k.IsText() && strings.Trim(k.Text, " \t\r\n") != "" {
 			return false
 		}
 	}
@@ -75,10 +81,10 @@ func (n *node) textIsMarkupSpace() bool {
 
 // bodyParts returns the body.content and body.end elements of a body, in
 // document order: the story text and its end matter (tagline, bibliography).
-func bodyParts(body *node) []*node {
-	var out []*node
-	for _, k := range body.elements() {
-		if k.name == "body.content" || k.name == "body.end" {
+func bodyParts(body *xmldoc.Node) []*xmldoc.Node {
+	var out []*xmldoc.Node
+	for _, k := range body.Elements() {
+		if k.Name.Local == "body.content" || k.Name.Local == "body.end" {
 			out = append(out, k)
 		}
 	}
@@ -86,7 +92,7 @@ func bodyParts(body *node) []*node {
 }
 
 // bodyHTML renders body nodes as HTML.
-func bodyHTML(nodes []*node) string {
+func bodyHTML(nodes []*xmldoc.Node) string {
 	var w htmlWriter
 	w.nodes(nodes, false)
 	return strings.Trim(w.b.String(), " \t\r\n")
@@ -100,18 +106,18 @@ type htmlWriter struct {
 // nodes renders a run of nodes. inline is true inside paragraphs and other
 // text-level elements, where the elements that NITF lets stand either as
 // blocks or in a line (byline, dateline...) must not start a paragraph.
-func (w *htmlWriter) nodes(ns []*node, inline bool) {
+func (w *htmlWriter) nodes(ns []*xmldoc.Node, inline bool) {
 	for _, n := range ns {
 		w.node(n, inline)
 	}
 }
 
-func (w *htmlWriter) node(n *node, inline bool) {
-	if n.name == "" {
-		w.b.WriteString(html.EscapeString(n.text))
+func (w *htmlWriter) node(n *xmldoc.Node, inline bool) {
+	if n.Name.Local == "" {
+		w.b.WriteString(html.EscapeString(n.Text))
 		return
 	}
-	switch n.name {
+	switch n.Name.Local {
 	case "p":
 		w.element("p", n, true)
 	case "hl1", "hl2":
@@ -120,11 +126,11 @@ func (w *htmlWriter) node(n *node, inline bool) {
 	case "bq":
 		w.element("blockquote", n, false)
 	case "ul", "ol", "li", "dl", "dt", "dd", "table", "caption", "thead", "tbody", "tfoot", "tr":
-		w.element(n.name, n, false)
+		w.element(n.Name.Local, n, false)
 	case "td", "th":
 		w.tableCell(n)
 	case "em", "sub", "sup":
-		w.element(n.name, n, true)
+		w.element(n.Name.Local, n, true)
 	case "pre":
 		w.pre(n)
 	case "a":
@@ -135,16 +141,16 @@ func (w *htmlWriter) node(n *node, inline bool) {
 		w.b.WriteString("<hr>")
 	case "tagline", "byline", "credit", "dateline", "bibliography", "distributor":
 		if inline {
-			w.nodes(n.kids, true)
+			w.nodes(n.Kids, true)
 			return
 		}
 		w.element("p", n, true)
 	case "note":
 		// A non-publishable advisory is for editors, not readers.
-		if strings.EqualFold(strings.TrimSpace(n.attr("type")), "npa") {
+		if strings.EqualFold(strings.TrimSpace(n.Attr("type")), "npa") {
 			return
 		}
-		w.nodes(n.kids, inline)
+		w.nodes(n.Kids, inline)
 	case "media", "media-reference", "media-caption", "media-producer", "media-metadata",
 		"media-object", "nitf-table-metadata", "col", "colgroup", "head", "body.head":
 		// A picture reference and its caption are not body text, and table
@@ -153,40 +159,40 @@ func (w *htmlWriter) node(n *node, inline bool) {
 		// block, fn, abstract, body.content, body.end, and the inline
 		// markup of entities (person, org, chron, money, q...): the
 		// content without the tag.
-		w.nodes(n.kids, inline)
+		w.nodes(n.Kids, inline)
 	}
 }
 
 // element renders n as the HTML element tag. An element with nothing a
 // reader sees (<p/>, as some agencies send between paragraphs) is left out.
-func (w *htmlWriter) element(tag string, n *node, inline bool) {
-	if n.blank() {
+func (w *htmlWriter) element(tag string, n *xmldoc.Node, inline bool) {
+	if n.Blank() {
 		return
 	}
 	w.b.WriteString("<" + tag + ">")
-	w.nodes(n.kids, inline)
+	w.nodes(n.Kids, inline)
 	w.b.WriteString("</" + tag + ">")
 }
 
 // tableCell keeps a cell, empty or not (it holds a column's place), with its
 // spans.
-func (w *htmlWriter) tableCell(n *node) {
-	w.b.WriteString("<" + n.name)
+func (w *htmlWriter) tableCell(n *xmldoc.Node) {
+	w.b.WriteString("<" + n.Name.Local)
 	for _, a := range []string{"colspan", "rowspan"} {
-		if v := strings.TrimSpace(n.attr(a)); v != "" {
+		if v := strings.TrimSpace(n.Attr(a)); v != "" {
 			w.b.WriteString(" " + a + `="` + html.EscapeString(v) + `"`)
 		}
 	}
 	w.b.WriteString(">")
-	w.nodes(n.kids, false)
-	w.b.WriteString("</" + n.name + ">")
+	w.nodes(n.Kids, false)
+	w.b.WriteString("</" + n.Name.Local + ">")
 }
 
 // pre keeps preformatted text exactly. An HTML parser drops one line break
 // right after <pre>, so a text that starts with one gets another.
-func (w *htmlWriter) pre(n *node) {
+func (w *htmlWriter) pre(n *xmldoc.Node) {
 	var inner htmlWriter
-	inner.nodes(n.kids, true)
+	inner.nodes(n.Kids, true)
 	w.b.WriteString("<pre>")
 	if strings.HasPrefix(inner.b.String(), "\n") {
 		w.b.WriteString("\n")
@@ -197,13 +203,13 @@ func (w *htmlWriter) pre(n *node) {
 
 // link keeps an <a> with its address; the sanitizer decides whether the
 // address may stay. Without one it is just its text.
-func (w *htmlWriter) link(n *node, inline bool) {
-	href := strings.TrimSpace(n.attr("href"))
+func (w *htmlWriter) link(n *xmldoc.Node, inline bool) {
+	href := strings.TrimSpace(n.Attr("href"))
 	if href == "" {
-		w.nodes(n.kids, inline)
+		w.nodes(n.Kids, inline)
 		return
 	}
 	w.b.WriteString(`<a href="` + html.EscapeString(href) + `">`)
-	w.nodes(n.kids, true)
+	w.nodes(n.Kids, true)
 	w.b.WriteString("</a>")
 }

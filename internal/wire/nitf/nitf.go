@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/wiredesk/wiredesk/internal/wire/xmldoc"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,20 +91,19 @@ func ParseDocument(data []byte, opts *wire.Options) (*story.Item, error) {
 	if len(bytes.TrimSpace(doc)) == 0 {
 		return nil, &wire.Error{Format: Format, Reason: "empty document"}
 	}
-	root, err := parseXML(doc, true)
+	nitf, err := parseDocument(doc)
 	if err != nil {
 		return nil, readError("cannot read the document", err)
 	}
-	nitf := root.elements()[0]
-	if nitf.name != "nitf" {
-		return nil, &wire.Error{Format: Format, Reason: fmt.Sprintf("not NITF: the root element is <%s>, not <nitf>", nitf.name)}
+	if nitf.Name.Local != "nitf" {
+		return nil, &wire.Error{Format: Format, Reason: fmt.Sprintf("not NITF: the root element is <%s>, not <nitf>", nitf.Name.Local)}
 	}
 	return buildItem(nitf, opts), nil
 }
 
 // readError wraps a parse failure, keeping its position in the message.
 func readError(reason string, err error) error {
-	var pe *parseError
+	var pe *xmldoc.SyntaxError
 	if errors.As(err, &pe) {
 		return &wire.Error{Format: Format, Reason: reason, Err: pe}
 	}
@@ -110,47 +111,47 @@ func readError(reason string, err error) error {
 }
 
 // buildItem maps a parsed <nitf> element to an item.
-func buildItem(nitf *node, opts *wire.Options) *story.Item {
+func buildItem(nitf *xmldoc.Node, opts *wire.Options) *story.Item {
 	var (
-		head     = nitf.child("head")
-		docdata  = head.child("docdata")
-		body     = nitf.child("body")
-		bodyHead = body.child("body.head")
+		head     = nitf.Child("head")
+		docdata  = head.Child("docdata")
+		body     = nitf.Child("body")
+		bodyHead = body.Child("body.head")
 		policy   = sanitize.New()
 		loc      = opts.Loc()
 	)
-	status := strings.ToLower(strings.TrimSpace(docdata.attr("management-status")))
+	status := strings.ToLower(strings.TrimSpace(docdata.Attr("management-status")))
 	it := &story.Item{
-		URI:       strings.TrimSpace(docdata.child("doc-id").attr("id-string")),
-		Version:   strings.TrimSpace(docdata.child("du-key").attr("version")),
+		URI:       strings.TrimSpace(docdata.Child("doc-id").Attr("id-string")),
+		Version:   strings.TrimSpace(docdata.Child("du-key").Attr("version")),
 		PubStatus: pubStatus(status),
 		Type:      "text",
 		Headline:  headline(head, bodyHead),
 		Slugline:  slugline(head, docdata),
 		Byline:    byline(bodyHead),
-		Dateline:  dateline(bodyHead.child("dateline")),
+		Dateline:  dateline(bodyHead.Child("dateline")),
 		EdNote:    edNote(docdata, bodyHead, policy),
-		Subjects:  subjects(head.child("tobject")),
+		Subjects:  subjects(head.Child("tobject")),
 		Keywords:  keywords(docdata),
-		Copyright: strings.TrimSpace(docdata.child("doc.copyright").attr("holder")),
+		Copyright: strings.TrimSpace(docdata.Child("doc.copyright").Attr("holder")),
 		// doc.rights@limitations is the agency's statement of what a
 		// receiver may do with the document.
-		UsageTerms: strings.TrimSpace(docdata.child("doc.rights").attr("limitations")),
-		Language:   wire.LanguageTag(firstNonEmpty(nitf.attr("baselang"), nitf.attr("lang"))),
+		UsageTerms: strings.TrimSpace(docdata.Child("doc.rights").Attr("limitations")),
+		Language:   wire.LanguageTag(wire.FirstNonBlankTrimmed(nitf.Attr("baselang"), nitf.Attr("lang"))),
 		Signals:    signals(head, docdata),
 		WordCount:  wordCount(head),
 	}
-	if u, ok := number(docdata.child("urgency").attr("ed-urg")); ok {
+	if u, ok := number(docdata.Child("urgency").Attr("ed-urg")); ok {
 		it.Urgency = &u
 	}
-	if link := strings.TrimSpace(head.child("pubdata").attr("ex-ref")); isHTTPURL(link) {
+	if link := strings.TrimSpace(head.Child("pubdata").Attr("ex-ref")); isHTTPURL(link) {
 		it.Link = link
 	}
 
 	// date.issue is when this document was issued: its version's time. It
 	// is also the story's first publication unless the document says it
 	// is a later version of an earlier one.
-	if t, ok := normDate(docdata.child("date.issue"), loc); ok {
+	if t, ok := normDate(docdata.Child("date.issue"), loc); ok {
 		it.VersionCreated = &t
 		if !laterVersion(docdata) {
 			first := t
@@ -159,7 +160,7 @@ func buildItem(nitf *node, opts *wire.Options) *story.Item {
 	}
 	// date.release is when the receiver may publish: an embargo when it is
 	// after the document was issued, or when the status says embargoed.
-	if t, ok := normDate(docdata.child("date.release"), loc); ok {
+	if t, ok := normDate(docdata.Child("date.release"), loc); ok {
 		if status == "embargoed" || (it.VersionCreated != nil && t.After(*it.VersionCreated)) {
 			it.Embargoed = &t
 		}
@@ -170,25 +171,25 @@ func buildItem(nitf *node, opts *wire.Options) *story.Item {
 	// The hl2 under the headline is a subheadline: with the abstract it is
 	// what the story is about in a few lines.
 	var summary []string
-	for _, hl := range bodyHead.child("hedline").children("hl2") {
-		summary = append(summary, wire.OneLine(hl.textContent()))
+	for _, hl := range bodyHead.Child("hedline").Children("hl2") {
+		summary = append(summary, wire.OneLine(hl.Content()))
 	}
-	for _, a := range bodyHead.children("abstract") {
-		summary = append(summary, policy.Text(policy.HTML(bodyHTML(a.kids))))
+	for _, a := range bodyHead.Children("abstract") {
+		summary = append(summary, policy.Text(policy.HTML(bodyHTML(a.Kids))))
 	}
 	it.Description = joinNonEmpty(summary, "\n\n")
 
 	it.BodyHTML = policy.HTML(bodyHTML(bodyParts(body)))
 	it.BodyText = policy.Text(it.BodyHTML)
 
-	agency := firstNonEmpty(
-		wire.OneLine(bodyHead.child("distributor").textContent()),
+	agency := wire.FirstNonBlankTrimmed(
+		wire.OneLine(bodyHead.Child("distributor").Content()),
 		it.Copyright,
-		strings.TrimSpace(docdata.child("doc-id").attr("regsrc")),
+		strings.TrimSpace(docdata.Child("doc-id").Attr("regsrc")),
 	)
 	sha := ""
 	if opts != nil {
-		agency = firstNonEmpty(agency, strings.TrimSpace(opts.Agency))
+		agency = wire.FirstNonBlankTrimmed(agency, strings.TrimSpace(opts.Agency))
 		sha = opts.SHA256
 	}
 	it.Source = story.ItemSource{Format: Format, Agency: agency, SHA256: sha}
@@ -210,34 +211,34 @@ func pubStatus(status string) story.PubStatus {
 // laterVersion reports whether docdata says the document is not the first
 // version of its story: a du-key version after 1, or a reference to the
 // earlier document it replaces.
-func laterVersion(docdata *node) bool {
-	if v, ok := number(docdata.child("du-key").attr("version")); ok && v > 1 {
+func laterVersion(docdata *xmldoc.Node) bool {
+	if v, ok := number(docdata.Child("du-key").Attr("version")); ok && v > 1 {
 		return true
 	}
-	return strings.TrimSpace(docdata.attr("management-doc-idref")) != ""
+	return strings.TrimSpace(docdata.Attr("management-doc-idref")) != ""
 }
 
 // normDate reads an element's norm attribute, NITF's ISO 8601 basic form
 // (20131020T192751+1100); a time without a zone is in loc.
-func normDate(n *node, loc *time.Location) (time.Time, bool) {
-	return wire.ParseDate(n.attr("norm"), loc)
+func normDate(n *xmldoc.Node, loc *time.Location) (time.Time, bool) {
+	return wire.ParseDate(n.Attr("norm"), loc)
 }
 
 // headline is the first hl1 with text, else the document title.
-func headline(head, bodyHead *node) string {
-	for _, hl := range bodyHead.child("hedline").children("hl1") {
-		if h := wire.OneLine(hl.textContent()); h != "" {
+func headline(head, bodyHead *xmldoc.Node) string {
+	for _, hl := range bodyHead.Child("hedline").Children("hl1") {
+		if h := wire.OneLine(hl.Content()); h != "" {
 			return h
 		}
 	}
-	return wire.OneLine(head.child("title").textContent())
+	return wire.OneLine(head.Child("title").Content())
 }
 
 // metaContent returns the content of the head's <meta name=...>, if any.
-func metaContent(head *node, name string) (string, bool) {
-	for _, m := range head.children("meta") {
-		if m.attr("name") == name {
-			return m.attr("content"), true
+func metaContent(head *xmldoc.Node, name string) (string, bool) {
+	for _, m := range head.Children("meta") {
+		if m.Attr("name") == name {
+			return m.Attr("content"), true
 		}
 	}
 	return "", false
@@ -245,22 +246,22 @@ func metaContent(head *node, name string) (string, bool) {
 
 // slugline is ANPA's keyword where the agency sends it in a meta (AAP),
 // else the dynamic use key that ties a story's versions together.
-func slugline(head, docdata *node) string {
+func slugline(head, docdata *xmldoc.Node) string {
 	if kw, _ := metaContent(head, "anpa-keyword"); strings.TrimSpace(kw) != "" {
 		return strings.TrimSpace(kw)
 	}
-	return strings.TrimSpace(docdata.child("du-key").attr("key"))
+	return strings.TrimSpace(docdata.Child("du-key").Attr("key"))
 }
 
 // byline is the text of the body.head bylines without the writer's title
 // (byttl), which the byline field has no room for; the comma that set the
 // title apart goes with it ("By Meredith Jameson, <byttl>Staff
 // Reporter</byttl>").
-func byline(bodyHead *node) string {
+func byline(bodyHead *xmldoc.Node) string {
 	var names []string
-	for _, b := range bodyHead.children("byline") {
-		name := wire.OneLine(b.textContent("byttl"))
-		if b.child("byttl") != nil {
+	for _, b := range bodyHead.Children("byline") {
+		name := wire.OneLine(b.Content("byttl"))
+		if b.Child("byttl") != nil {
 			name = strings.TrimRight(name, ",; ")
 		}
 		names = append(names, name)
@@ -270,16 +271,16 @@ func byline(bodyHead *node) string {
 
 // dateline reads the place (location) and date (story.date) as written;
 // a dateline of free text is all place.
-func dateline(dl *node) *story.Dateline {
+func dateline(dl *xmldoc.Node) *story.Dateline {
 	if dl == nil {
 		return nil
 	}
 	d := &story.Dateline{
-		Place: wire.OneLine(dl.child("location").textContent()),
-		Date:  wire.OneLine(dl.child("story.date").textContent()),
+		Place: wire.OneLine(dl.Child("location").Content()),
+		Date:  wire.OneLine(dl.Child("story.date").Content()),
 	}
 	if d.Place == "" && d.Date == "" {
-		d.Place = wire.OneLine(dl.textContent())
+		d.Place = wire.OneLine(dl.Content())
 	}
 	if d.Place == "" && d.Date == "" {
 		return nil
@@ -289,19 +290,19 @@ func dateline(dl *node) *story.Dateline {
 
 // edNote is the message for editors: docdata's ed-msg, else a body.head
 // note meant for editors only.
-func edNote(docdata, bodyHead *node, policy *sanitize.Policy) string {
+func edNote(docdata, bodyHead *xmldoc.Node, policy *sanitize.Policy) string {
 	var msgs []string
-	for _, m := range docdata.children("ed-msg") {
-		msgs = append(msgs, strings.TrimSpace(m.attr("info")))
+	for _, m := range docdata.Children("ed-msg") {
+		msgs = append(msgs, strings.TrimSpace(m.Attr("info")))
 	}
 	if note := joinNonEmpty(msgs, "\n"); note != "" {
 		return note
 	}
-	for _, n := range bodyHead.children("note") {
-		typ := strings.ToLower(strings.TrimSpace(n.attr("type")))
-		class := strings.ToLower(strings.TrimSpace(n.attr("noteclass")))
+	for _, n := range bodyHead.Children("note") {
+		typ := strings.ToLower(strings.TrimSpace(n.Attr("type")))
+		class := strings.ToLower(strings.TrimSpace(n.Attr("noteclass")))
 		if typ == "npa" || class == "editorsnote" {
-			msgs = append(msgs, policy.Text(policy.HTML(bodyHTML(n.kids))))
+			msgs = append(msgs, policy.Text(policy.HTML(bodyHTML(n.Kids))))
 		}
 	}
 	return joinNonEmpty(msgs, "\n\n")
@@ -309,10 +310,10 @@ func edNote(docdata, bodyHead *node, policy *sanitize.Policy) string {
 
 // wordCount is the length the document states: pubdata@item-length in
 // words, else ANPA's word count in a meta (AAP).
-func wordCount(head *node) *int {
-	pub := head.child("pubdata")
-	if strings.EqualFold(strings.TrimSpace(pub.attr("unit-of-measure")), "word") {
-		if n, ok := number(pub.attr("item-length")); ok {
+func wordCount(head *xmldoc.Node) *int {
+	pub := head.Child("pubdata")
+	if strings.EqualFold(strings.TrimSpace(pub.Attr("unit-of-measure")), "word") {
+		if n, ok := number(pub.Attr("item-length")); ok {
 			return &n
 		}
 	}
@@ -338,7 +339,7 @@ func number(s string) (int, bool) {
 // its place in the tree (type 02000000, matter 02003000, detail 02003001),
 // and the element names each level it states: every named level is a
 // subject, broad to narrow, each code once.
-func subjects(tobject *node) []story.Entity {
+func subjects(tobject *xmldoc.Node) []story.Entity {
 	var out []story.Entity
 	seen := map[string]bool{}
 	add := func(e story.Entity) {
@@ -352,15 +353,15 @@ func subjects(tobject *node) []story.Entity {
 		seen[key] = true
 		out = append(out, e)
 	}
-	for _, s := range tobject.children("tobject.subject") {
-		code := strings.TrimSpace(s.attr("tobject.subject.refnum"))
+	for _, s := range tobject.Children("tobject.subject") {
+		code := strings.TrimSpace(s.Attr("tobject.subject.refnum"))
 		names := [3]string{
-			strings.TrimSpace(s.attr("tobject.subject.type")),
-			strings.TrimSpace(s.attr("tobject.subject.matter")),
-			strings.TrimSpace(s.attr("tobject.subject.detail")),
+			strings.TrimSpace(s.Attr("tobject.subject.type")),
+			strings.TrimSpace(s.Attr("tobject.subject.matter")),
+			strings.TrimSpace(s.Attr("tobject.subject.detail")),
 		}
 		scheme := subjectScheme
-		if ipr := strings.TrimSpace(s.attr("tobject.subject.ipr")); ipr != "" && !strings.EqualFold(ipr, "IPTC") {
+		if ipr := strings.TrimSpace(s.Attr("tobject.subject.ipr")); ipr != "" && !strings.EqualFold(ipr, "IPTC") {
 			scheme = ipr
 		}
 		if scheme != subjectScheme || !iptcSubjectCode.MatchString(code) {
@@ -395,7 +396,7 @@ var iptcSubjectCode = regexp.MustCompile(`^(0[1-9]|1[0-7])[0-9]{6}$`)
 
 // entities reads the event locations (evloc) and identified-content of a
 // document into places, people and organisations.
-func entities(docdata, head *node) (places, people, orgs []story.Entity) {
+func entities(docdata, head *xmldoc.Node) (places, people, orgs []story.Entity) {
 	// Each list holds an entity once; a name may be both a person and an
 	// organisation.
 	type listed struct {
@@ -410,27 +411,27 @@ func entities(docdata, head *node) (places, people, orgs []story.Entity) {
 		seen[listed{list, e}] = true
 		*list = append(*list, e)
 	}
-	for _, ev := range docdata.children("evloc") {
+	for _, ev := range docdata.Children("evloc") {
 		e := story.Entity{
-			Name: firstNonEmpty(ev.attr("city"), ev.attr("state-prov"), ev.attr("county-dist")),
-			Code: strings.TrimSpace(ev.attr("iso-cc")),
+			Name: wire.FirstNonBlankTrimmed(ev.Attr("city"), ev.Attr("state-prov"), ev.Attr("county-dist")),
+			Code: strings.TrimSpace(ev.Attr("iso-cc")),
 		}
 		e.Name = strings.TrimSpace(e.Name)
 		e.Scheme = countryScheme(e.Code)
 		add(&places, e)
 	}
-	for _, ic := range append(docdata.children("identified-content"), head.children("identified-content")...) {
-		for _, k := range ic.elements() {
-			e := story.Entity{Name: wire.OneLine(k.textContent())}
-			switch k.name {
+	for _, ic := range append(docdata.Children("identified-content"), head.Children("identified-content")...) {
+		for _, k := range ic.Elements() {
+			e := story.Entity{Name: wire.OneLine(k.Content())}
+			switch k.Name.Local {
 			case "location":
-				e.Code, e.Scheme = strings.TrimSpace(k.attr("location-code")), strings.TrimSpace(k.attr("code-source"))
+				e.Code, e.Scheme = strings.TrimSpace(k.Attr("location-code")), strings.TrimSpace(k.Attr("code-source"))
 				add(&places, e)
 			case "person":
-				e.Code, e.Scheme = strings.TrimSpace(k.attr("value")), strings.TrimSpace(k.attr("idsrc"))
+				e.Code, e.Scheme = strings.TrimSpace(k.Attr("value")), strings.TrimSpace(k.Attr("idsrc"))
 				add(&people, e)
 			case "org":
-				e.Code, e.Scheme = strings.TrimSpace(k.attr("value")), strings.TrimSpace(k.attr("idsrc"))
+				e.Code, e.Scheme = strings.TrimSpace(k.Attr("value")), strings.TrimSpace(k.Attr("idsrc"))
 				add(&orgs, e)
 			}
 		}
@@ -440,12 +441,12 @@ func entities(docdata, head *node) (places, people, orgs []story.Entity) {
 
 // keywords returns key-list keywords once each (case-insensitively, first
 // spelling wins), in document order.
-func keywords(docdata *node) []string {
+func keywords(docdata *xmldoc.Node) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, kl := range docdata.children("key-list") {
-		for _, kw := range kl.children("keyword") {
-			k := strings.TrimSpace(kw.attr("key"))
+	for _, kl := range docdata.Children("key-list") {
+		for _, kw := range kl.Children("keyword") {
+			k := strings.TrimSpace(kw.Attr("key"))
 			if k == "" || seen[strings.ToLower(k)] {
 				continue
 			}
@@ -462,19 +463,19 @@ var signalWord = regexp.MustCompile(`(?i)\b(?:write-?thru|writethrough|[0-9]*(?:
 
 // signals reads the ANPA take key (a head meta, as AAP sends it) and the
 // type of docdata's editor's messages.
-func signals(head, docdata *node) []string {
+func signals(head, docdata *xmldoc.Node) []string {
 	var sources []string
 	if tk, ok := metaContent(head, "anpa-takekey"); ok {
 		sources = append(sources, tk)
 	}
-	for _, m := range docdata.children("ed-msg") {
-		sources = append(sources, m.attr("msg-type"))
+	for _, m := range docdata.Children("ed-msg") {
+		sources = append(sources, m.Attr("msg-type"))
 	}
 	var out []string
 	for _, s := range sources {
 		for _, w := range signalWord.FindAllString(s, -1) {
 			sig := signalName(strings.ToLower(w))
-			if !contains(out, sig) {
+			if !slices.Contains(out, sig) {
 				out = append(out, sig)
 			}
 		}
@@ -499,27 +500,9 @@ func signalName(w string) string {
 	return w
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 func isHTTPURL(s string) bool {
 	_, ok := wire.NormalizeLink(s)
 	return ok
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func lastNonEmpty(s []string) string {

@@ -290,14 +290,14 @@ func TestVerbatimFixtures(t *testing.T) {
 	p := sanitize.New()
 	for _, path := range fixtures(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			root, err := parseXML(wire.XMLToUTF8(wiretest.Read(t, path)), true)
+			root, err := parseDocument(wire.XMLToUTF8(wiretest.Read(t, path)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			body := root.elements()[0].child("body")
+			body := root.Child("body")
 			sources := []string{bodyHTML(bodyParts(body))}
-			for _, a := range body.child("body.head").children("abstract") {
-				sources = append(sources, bodyHTML(a.kids))
+			for _, a := range body.Child("body.head").Children("abstract") {
+				sources = append(sources, bodyHTML(a.Kids))
 			}
 			for _, src := range sources {
 				if src == "" {

@@ -209,7 +209,7 @@ func parseJSONFeed(data []byte) (*Feed, error) {
 		}
 		e := Entry{
 			ID:        it.ID,
-			Link:      firstNonEmpty(it.URL, it.ExternalURL),
+			Link:      wire.FirstNonBlank(it.URL, it.ExternalURL),
 			Title:     it.Title,
 			Content:   it.ContentHTML,
 			Summary:   it.Summary,
@@ -282,9 +282,9 @@ type Entry struct {
 func fromRSS(rf *gofeedrss.Feed) *Feed {
 	f := &Feed{Title: rf.Title, Language: rf.Language, Link: rf.Link, Rights: rf.Copyright, Entries: make([]Entry, 0, len(rf.Items))}
 	if dc := rf.DublinCoreExt; dc != nil {
-		f.Title = firstNonEmpty(f.Title, first(dc.Title))
-		f.Language = firstNonEmpty(f.Language, first(dc.Language))
-		f.Rights = firstNonEmpty(f.Rights, first(dc.Rights))
+		f.Title = wire.FirstNonBlank(f.Title, first(dc.Title))
+		f.Language = wire.FirstNonBlank(f.Language, first(dc.Language))
+		f.Rights = wire.FirstNonBlank(f.Rights, first(dc.Rights))
 	}
 	for _, it := range rf.Items {
 		e := Entry{
@@ -311,11 +311,11 @@ func fromRSS(rf *gofeedrss.Feed) *Feed {
 			e.Tags = append(e.Tags, c.Value)
 		}
 		if dc := it.DublinCoreExt; dc != nil {
-			e.Title = firstNonEmpty(e.Title, first(dc.Title))
-			e.Summary = firstNonEmpty(e.Summary, first(dc.Description))
+			e.Title = wire.FirstNonBlank(e.Title, first(dc.Title))
+			e.Summary = wire.FirstNonBlank(e.Summary, first(dc.Description))
 			// dc:date is the publication date of RDF feeds, and of RSS
 			// feeds that use it instead of pubDate.
-			e.Published = firstNonEmpty(e.Published, first(dc.Date))
+			e.Published = wire.FirstNonBlank(e.Published, first(dc.Date))
 			if len(e.Authors) == 0 {
 				e.Authors = append(append(e.Authors, dc.Creator...), dc.Author...)
 			}
@@ -323,8 +323,8 @@ func fromRSS(rf *gofeedrss.Feed) *Feed {
 			e.Language = first(dc.Language)
 			e.Rights = first(dc.Rights)
 		}
-		e.Published = firstNonEmpty(e.Published, extValue(it.Extensions, "published", "atom", "atom10", "a10"))
-		e.Updated = firstNonEmpty(
+		e.Published = wire.FirstNonBlank(e.Published, extValue(it.Extensions, "published", "atom", "atom10", "a10"))
+		e.Updated = wire.FirstNonBlank(
 			extValue(it.Extensions, "updated", "atom", "atom10", "a10"),
 			extValue(it.Extensions, "modified", "dcterms"),
 		)
@@ -374,7 +374,7 @@ func fromAtom(af *gofeedatom.Feed) *Feed {
 			e.Authors = feedAuthors
 		}
 		for _, c := range it.Categories {
-			e.Tags = append(e.Tags, firstNonEmpty(c.Label, c.Term))
+			e.Tags = append(e.Tags, wire.FirstNonBlank(c.Label, c.Term))
 		}
 		f.Entries = append(f.Entries, e)
 	}
@@ -527,10 +527,10 @@ func buildItem(f *Feed, feedLink *url.URL, e *Entry, policy *sanitize.Policy, lo
 	}
 
 	it.Keywords = keywords(e.Tags)
-	it.Language = wire.LanguageTag(firstNonEmpty(e.Language, f.Language))
+	it.Language = wire.LanguageTag(wire.FirstNonBlank(e.Language, f.Language))
 	// A feed's rights cover the entries without their own (RFC 4287
 	// 4.2.10; RSS channel copyright).
-	it.Copyright = wire.OneLine(policy.Text(firstNonEmpty(e.Rights, f.Rights)))
+	it.Copyright = wire.OneLine(policy.Text(wire.FirstNonBlank(e.Rights, f.Rights)))
 	return it, ""
 }
 
@@ -631,15 +631,6 @@ func first(s []string) string {
 		return ""
 	}
 	return s[0]
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func nonEmpty(s []string) []string {

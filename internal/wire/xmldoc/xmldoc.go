@@ -1,5 +1,5 @@
 // Package xmldoc reads an agency XML document into a small element tree and
-// renders parts of it back as HTML or XML; the NewsML-G2 and NewsML 1
+// renders parts of it back as HTML or XML; the NITF, NewsML-G2 and NewsML 1
 // decoders share it.
 package xmldoc
 
@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"slices"
 	"strings"
 )
 
@@ -34,6 +35,7 @@ type Node struct {
 // SyntaxError is a document that cannot be read, with where it broke.
 type SyntaxError struct {
 	Msg          string
+	Kind         ErrorKind
 	Line, Column int // 0 when unknown
 	Err          error
 }
@@ -56,14 +58,70 @@ func (e *SyntaxError) Unwrap() error { return e.Err }
 // own is refused: encoding/xml would not expand them, and no news format
 // needs them, so such a document is broken or an entity bomb.
 func Parse(data []byte) (*Node, error) {
+	top, err := parse(data, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range top {
+		if !n.IsText() {
+			return n, nil
+		}
+	}
+	return nil, &SyntaxError{Msg: "no root element", Kind: NoRoot}
+}
+
+// ParseFragment reads UTF-8 XML that need not be a document (the inner XML
+// of an element, such as NITF's body.content): any run of text and elements.
+// It returns the top-level nodes. It is as strict as Parse about everything
+// else.
+func ParseFragment(data []byte) ([]*Node, error) {
+	return parse(data, false)
+}
+
+// ErrorKind says what broke, for callers whose own wording predates this
+// package's.
+type ErrorKind int
+
+// The kinds of SyntaxError.
+const (
+	Malformed        ErrorKind = iota // encoding/xml refused the markup
+	Truncated                         // the input ends inside an element
+	SecondRoot                        // a second element after the root
+	TextBeforeRoot                    // text where the root element should start
+	TextAfterRoot                     // text after the root element
+	TooDeep                           // nesting beyond MaxDepth
+	DeclaresEntities                  // a DOCTYPE declaring entities
+	NoRoot                            // no element at all
+)
+
+// parse reads data into a list of top-level nodes. With document, the input
+// must be one root element with nothing but whitespace around it.
+func parse(data []byte, document bool) ([]*Node, error) {
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
 	d.Entity = xml.HTMLEntity
 	// The input is UTF-8 already, whatever its declaration says.
 	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
 
-	var root *Node
-	var stack []*Node
+	// The synthetic top holds the top-level nodes; stack[0] is always it.
+	top := &Node{}
+	stack := []*Node{top}
+	rootElements := 0
+	// pending collects the text of the current element up to its next
+	// child or end: a run of text, CDATA and comments is one text node,
+	// built in linear time however many pieces it comes in.
+	var pending []byte
+	flush := func() {
+		if len(pending) > 0 {
+			parent := stack[len(stack)-1]
+			parent.Kids = append(parent.Kids, &Node{Text: string(pending)})
+			pending = pending[:0]
+		}
+	}
+	fail := func(kind ErrorKind, msg string) error {
+		line, col := d.InputPos()
+		return &SyntaxError{Msg: msg, Kind: kind, Line: line, Column: col}
+	}
 	for {
 		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
@@ -72,61 +130,57 @@ func Parse(data []byte) (*Node, error) {
 		if err != nil {
 			line, col := d.InputPos()
 			msg := "malformed XML"
+			kind := Malformed
 			var syn *xml.SyntaxError
 			if errors.As(err, &syn) {
 				msg = "malformed XML: " + syn.Msg
 				if syn.Msg == "unexpected EOF" {
 					msg = "truncated XML: the document ends inside an element"
+					kind = Truncated
 				}
 				line = syn.Line
 			}
-			return nil, &SyntaxError{Msg: msg, Line: line, Column: col, Err: err}
+			return nil, &SyntaxError{Msg: msg, Kind: kind, Line: line, Column: col, Err: err}
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			if len(stack) == 0 && root != nil {
-				line, col := d.InputPos()
-				return nil, &SyntaxError{Msg: fmt.Sprintf("a second root element <%s> after the document's root", t.Name.Local), Line: line, Column: col}
+			flush()
+			if len(stack) == 1 {
+				rootElements++
+				if document && rootElements > 1 {
+					return nil, fail(SecondRoot, fmt.Sprintf("a second root element <%s> after the document's root", t.Name.Local))
+				}
 			}
-			if len(stack) >= MaxDepth {
-				line, col := d.InputPos()
-				return nil, &SyntaxError{Msg: fmt.Sprintf("elements nested deeper than %d levels", MaxDepth), Line: line, Column: col}
+			if len(stack) > MaxDepth {
+				return nil, fail(TooDeep, fmt.Sprintf("elements nested deeper than %d levels", MaxDepth))
 			}
 			n := &Node{Name: t.Name, Attrs: t.Attr}
-			if len(stack) == 0 {
-				root = n
-			} else {
-				top := stack[len(stack)-1]
-				top.Kids = append(top.Kids, n)
-			}
+			parent := stack[len(stack)-1]
+			parent.Kids = append(parent.Kids, n)
 			stack = append(stack, n)
 		case xml.EndElement:
+			flush()
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
-			if len(stack) == 0 {
+			if document && len(stack) == 1 {
 				if len(bytes.TrimSpace(t)) > 0 {
-					line, col := d.InputPos()
-					return nil, &SyntaxError{Msg: "text outside the root element", Line: line, Column: col}
+					kind := TextAfterRoot
+					if rootElements == 0 {
+						kind = TextBeforeRoot
+					}
+					return nil, fail(kind, "text outside the root element")
 				}
 				continue
 			}
-			top := stack[len(stack)-1]
-			if last := len(top.Kids) - 1; last >= 0 && top.Kids[last].IsText() {
-				top.Kids[last].Text += string(t) // text, then CDATA, then text
-				continue
-			}
-			top.Kids = append(top.Kids, &Node{Text: string(t)})
+			pending = append(pending, t...)
 		case xml.Directive:
 			if bytes.Contains(bytes.ToUpper(t), []byte("<!ENTITY")) {
-				line, col := d.InputPos()
-				return nil, &SyntaxError{Msg: "the document type declares entities (<!ENTITY>); refused without expanding them", Line: line, Column: col}
+				return nil, fail(DeclaresEntities, "the document type declares entities (<!ENTITY>); refused without expanding them")
 			}
 		}
 	}
-	if root == nil {
-		return nil, &SyntaxError{Msg: "no root element"}
-	}
-	return root, nil
+	flush()
+	return top.Kids, nil
 }
 
 // IsText reports whether n is a text node.
@@ -216,8 +270,10 @@ func (n *Node) HasAttr(local string) bool {
 }
 
 // Content returns the characters of n and everything inside it, in
-// document order, as written; a <br> counts as a line break.
-func (n *Node) Content() string {
+// document order, as written; a <br> counts as a line break. Elements
+// inside n named in skip are left out with their content (a byline's
+// <byttl> title, say).
+func (n *Node) Content(skip ...string) string {
 	if n == nil {
 		return ""
 	}
@@ -225,11 +281,11 @@ func (n *Node) Content() string {
 		return n.Text
 	}
 	var b strings.Builder
-	n.writeContent(&b)
+	n.writeContent(&b, skip)
 	return b.String()
 }
 
-func (n *Node) writeContent(b *strings.Builder) {
+func (n *Node) writeContent(b *strings.Builder, skip []string) {
 	for _, k := range n.Kids {
 		if k.IsText() {
 			b.WriteString(k.Text)
@@ -240,7 +296,10 @@ func (n *Node) writeContent(b *strings.Builder) {
 			b.WriteByte('\n')
 			continue
 		}
-		k.writeContent(b)
+		if slices.ContainsFunc(skip, k.Is) {
+			continue
+		}
+		k.writeContent(b, skip)
 	}
 }
 

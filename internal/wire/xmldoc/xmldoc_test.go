@@ -97,3 +97,87 @@ func TestRender(t *testing.T) {
 		t.Error("XML did not round-trip")
 	}
 }
+
+func TestParseErrorKinds(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want ErrorKind
+	}{
+		{"malformed", "<a></b>", Malformed},
+		{"truncated", "<a><b>", Truncated},
+		{"second root", "<a/><b/>", SecondRoot},
+		{"text before root", "words <a/>", TextBeforeRoot},
+		{"text after root", "<a/> words", TextAfterRoot},
+		{"too deep", strings.Repeat("<a>", MaxDepth+1), TooDeep},
+		{"entities", `<!DOCTYPE a [<!ENTITY x "y">]><a/>`, DeclaresEntities},
+		{"no root", "<!-- c -->", NoRoot},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.in))
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("Parse = %v, want a *SyntaxError", err)
+			}
+			if got := se.Kind; got != tt.want {
+				t.Errorf("Kind = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseFragment(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    []string // each top-level node: an element's local name or a text's characters
+		wantErr bool
+	}{
+		{"text and elements", "lead <p>one</p> <p>two</p>tail", []string{"lead ", "<p>", " ", "<p>", "tail"}, false},
+		{"text only", "just words", []string{"just words"}, false},
+		{"empty", "", nil, false},
+		{"text across a comment is one node", "a<!-- c -->b<x/>", []string{"ab", "<x>"}, false},
+		{"still strict", "<p>open", nil, true},
+		{"still refuses entity declarations", `<!DOCTYPE a [<!ENTITY x "y">]><a/>`, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			top, err := ParseFragment([]byte(tt.in))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("ParseFragment error = %v, want error %v", err, tt.wantErr)
+			}
+			var got []string
+			for _, n := range top {
+				if n.IsText() {
+					got = append(got, n.Text)
+				} else {
+					got = append(got, "<"+n.Name.Local+">")
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("top-level nodes mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestContentSkip(t *testing.T) {
+	root, err := Parse([]byte(`<byline>By <person>Ann Lee</person>, <byttl>Staff <b>Writer</b></byttl><br/>Paris</byline>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		skip []string
+		want string
+	}{
+		{nil, "By Ann Lee, Staff Writer\nParis"},
+		{[]string{"byttl"}, "By Ann Lee, \nParis"},
+		{[]string{"BYTTL", "person"}, "By , \nParis"},
+	}
+	for _, tt := range tests {
+		if got := root.Content(tt.skip...); got != tt.want {
+			t.Errorf("Content(%q) = %q, want %q", tt.skip, got, tt.want)
+		}
+	}
+}
