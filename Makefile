@@ -23,7 +23,7 @@ vet: ## go vet
 
 test: ## all tests with the race detector; PostgreSQL tests skip unless reachable, and fail when CI=true and it is not
 	@if [ "$$CI" = "true" ]; then scripts/ensure-postgres; fi
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 2m; about half an hour in all)
 	@set -e; for pkg in $$($(GO) list $(PKGS)); do \

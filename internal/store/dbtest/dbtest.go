@@ -78,7 +78,17 @@ func Postgres(t testing.TB) *postgres.Store {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if _, err := s.Pool().Exec(ctx, `DROP SCHEMA `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
+		// Dropping a schema locks every table in it; a job runner of the
+		// test still stopping can hold some in another order, and
+		// PostgreSQL then aborts one side as a deadlock. Try again.
+		var err error
+		for attempt := range 5 {
+			if _, err = s.Pool().Exec(ctx, `DROP SCHEMA `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err == nil {
+				break
+			}
+			time.Sleep(time.Duration(attempt+1) * 200 * time.Millisecond)
+		}
+		if err != nil {
 			t.Errorf("drop test schema %s: %v", schema, err)
 		}
 		if err := s.Close(); err != nil {
