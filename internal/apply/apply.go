@@ -239,12 +239,13 @@ func eventFor(before story.State, d story.Decision, it *story.Item) EventKind {
 // body is the agency's withdrawal notice, worded alike for unrelated
 // stories, so it says nothing about which story it is.
 func (a *Applier) fingerprint(ctx context.Context, tx store.Tx, storyID, versionID int64, it *story.Item) error {
-	text := it.BodyText
-	if it.PubStatus == story.Canceled || len(dedup.Normalize(text)) == 0 {
+	if it.PubStatus == story.Canceled {
 		return nil
 	}
-	sha, sig := dedup.TextSHA256(text), dedup.Signature(text)
-	bands := dedup.Bands(sig)
+	sha, sig, bands, ok := dedup.Fingerprint(it.BodyText)
+	if !ok {
+		return nil
+	}
 	if err := tx.SetFingerprint(ctx, &store.SetFingerprintParams{StoryID: storyID, VersionID: versionID, TextSHA256: sha, MinHash: sig, Bands: bands}); err != nil {
 		return err
 	}

@@ -73,8 +73,25 @@ const ShingleWords = 3
 // markup, whitespace or dateline. Text without words hashes as the empty
 // string does; callers should not compare such text at all.
 func TextSHA256(text string) string {
-	sum := sha256.Sum256([]byte(strings.Join(Normalize(text), " ")))
+	return wordsSHA256(Normalize(text))
+}
+
+func wordsSHA256(words []string) string {
+	sum := sha256.Sum256([]byte(strings.Join(words, " ")))
 	return hex.EncodeToString(sum[:])
+}
+
+// Fingerprint is what the store keeps of one version's text to find its
+// duplicates: TextSHA256, Signature and Bands, from one normalization of
+// the text. ok is false for text without words, which is not to be
+// compared at all (every such text would look identical).
+func Fingerprint(text string) (sha string, sig []uint32, bands []uint64, ok bool) {
+	words := Normalize(text)
+	if len(words) == 0 {
+		return "", nil, nil, false
+	}
+	sig = signature(words)
+	return wordsSHA256(words), sig, Bands(sig), true
 }
 
 // Signature returns the MinHash signature of text's normalized words: for

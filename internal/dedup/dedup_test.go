@@ -434,3 +434,19 @@ func BenchmarkSignature(b *testing.B) {
 		Bands(Signature(text))
 	}
 }
+
+func TestFingerprintMatchesParts(t *testing.T) {
+	text := "PORT ALDER, Nov 29 (HWS) - The harbour closed to all shipping as the storm strengthened overnight."
+	sha, sig, bands, ok := Fingerprint(text)
+	if !ok {
+		t.Fatal("Fingerprint of a text with words: ok = false")
+	}
+	if sha != TextSHA256(text) || !slices.Equal(sig, Signature(text)) || !slices.Equal(bands, Bands(Signature(text))) {
+		t.Error("Fingerprint differs from TextSHA256, Signature and Bands of the same text")
+	}
+	for _, empty := range []string{"", "   ", "PORT ALDER, Nov 29 (HWS) -", "-- !!"} {
+		if _, _, _, ok := Fingerprint(empty); ok {
+			t.Errorf("Fingerprint(%q): ok = true for a text without words", empty)
+		}
+	}
+}
