@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -179,5 +182,58 @@ func TestParseRefusesHugeFileUnread(t *testing.T) {
 	}
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
 		t.Errorf("refusing the file allocated %d MB", grew>>20)
+	}
+}
+
+func TestSourceCommands(t *testing.T) {
+	feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Test Wire</title><item><guid>t-1</guid><title>Bridge reopens</title><description>&lt;p&gt;The bridge reopened.&lt;/p&gt;</description></item></channel></rss>`)
+	}))
+	defer feed.Close()
+	data := t.TempDir()
+	env := envFunc(map[string]string{"WIREDESK_DATA": data, "WIREDESK_LOG_LEVEL": "error"})
+	cmd := func(args ...string) (string, string, error) {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), args, nil, &out, &errOut, env)
+		return out.String(), errOut.String(), err
+	}
+	if _, _, err := cmd("migrate"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cmd("source", "add", "--name", "bad", "--url", feed.URL, "--format", "telex"); !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "newsml-g2") {
+		t.Errorf("source add --format telex: %v, want a usage error listing the formats", err)
+	}
+	if _, _, err := cmd("source", "add", "--name", "wire", "--url", feed.URL+"/?key=secret", "--allow-private", "--agency", "Test Wire"); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := cmd("source", "test", "wire")
+	if err != nil {
+		t.Fatalf("source test: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(out, `"headline":"Bridge reopens"`) || !strings.Contains(errOut, "nothing stored") {
+		t.Errorf("source test printed %q / %q, want the decoded item and a note that nothing was stored", out, errOut)
+	}
+	if _, _, err := cmd("source", "pause", "wire"); err != nil {
+		t.Fatal(err)
+	}
+	list, _, _ := cmd("source", "list")
+	if !strings.Contains(list, "(paused)") || strings.Contains(list, "secret") {
+		t.Errorf("source list after pause = %q, want the source paused and its URL's key redacted", list)
+	}
+	cmd("source", "resume", "wire")
+	if list, _, _ := cmd("source", "list"); strings.Contains(list, "(paused)") {
+		t.Errorf("source list after resume still paused: %q", list)
+	}
+	if _, errOut, err := cmd("source", "test", "nosuch"); err == nil {
+		t.Errorf("source test of an unknown source: no error (%s)", errOut)
+	}
+	// source test stored nothing.
+	b, err := openBackend(context.Background(), Config{Data: data}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.store.Close()
+	if n, _ := b.store.CountStories(context.Background()); n != 0 {
+		t.Errorf("source test stored %d stories, want 0", n)
 	}
 }

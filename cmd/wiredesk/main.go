@@ -24,7 +24,7 @@ Usage:
   wiredesk migrate [--data DIR | --database-url URL]          apply database migrations
   wiredesk parse   FILE...                                    decode files, print items as JSON Lines
   wiredesk ingest  [--data DIR | --database-url URL] PATH...  push files or folders through the pipeline
-  wiredesk source  add|list ...                               manage polled sources
+  wiredesk source  add|list|test|pause|resume ...             manage polled sources
   wiredesk story   restore --id N --by NAME                   bring a killed or withheld story back
 
 Every setting is also an environment variable WIREDESK_*; see README.md.

@@ -5,6 +5,7 @@ package decode
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/wiredesk/wiredesk/internal/story"
 	"github.com/wiredesk/wiredesk/internal/wire"
@@ -63,6 +64,24 @@ func formats() []format {
 	}
 }
 
+// Formats lists the format names Decode knows, in detection order.
+func Formats() []string {
+	var names []string
+	for _, f := range formats() {
+		names = append(names, f.name)
+	}
+	return names
+}
+
+func named(name string) *format {
+	for _, f := range formats() {
+		if f.name == name {
+			return &f
+		}
+	}
+	return nil
+}
+
 // Detect names the wire format of a payload from its content alone (never a
 // file name): it looks past any byte order mark, whitespace, XML
 // declaration, comments and doctype to the root element, or at the members
@@ -101,6 +120,13 @@ func detect(shape *wire.Shape) (*format, error) {
 // the fetcher caps what it downloads, but files and pushed bodies come here
 // too.
 func Decode(data []byte, opts *wire.Options) (res *Result, err error) {
+	return DecodeAs(data, "", opts)
+}
+
+// DecodeAs is Decode with the format named by the source's configuration
+// instead of detected, for payloads whose content cannot tell (an empty dpa
+// wireq response is just "{}" with an empty list). An empty format detects.
+func DecodeAs(data []byte, formatName string, opts *wire.Options) (res *Result, err error) {
 	if err := wire.CheckSize(formatAuto, data); err != nil {
 		return nil, err
 	}
@@ -113,10 +139,16 @@ func Decode(data []byte, opts *wire.Options) (res *Result, err error) {
 			err = &wire.Error{Format: name, Reason: fmt.Sprintf("decoder failed: panic: %v", r)}
 		}
 	}()
-	shape := wire.SniffShape(data)
-	f, err := detect(&shape)
-	if err != nil {
-		return nil, err
+	var f *format
+	if formatName != "" {
+		if f = named(formatName); f == nil {
+			return nil, &wire.Error{Format: formatName, Reason: "no decoder for this format: want one of " + strings.Join(Formats(), ", ")}
+		}
+	} else {
+		shape := wire.SniffShape(data)
+		if f, err = detect(&shape); err != nil {
+			return nil, err
+		}
 	}
 	name = f.name
 	items, err := f.decode(data, opts)

@@ -45,7 +45,9 @@ type DeliverParams struct {
 	ContentType string
 	Body        []byte
 	// Agency is the source's configured agency; the payload may name its own.
-	Agency   string
+	Agency string
+	// Format is the source's configured wire format; empty detects it.
+	Format   string
 	Location *time.Location
 }
 
@@ -98,7 +100,7 @@ func (p *Pipeline) Deliver(ctx context.Context, dp *DeliverParams) (*DeliverResu
 	}
 	res := &DeliverResult{DeliveryID: d.ID, SHA256: d.SHA256, Repeat: d.Repeat}
 
-	decoded, err := decode.Decode(dp.Body, &wire.Options{Agency: dp.Agency, Location: dp.Location, SHA256: d.SHA256})
+	decoded, err := decode.DecodeAs(dp.Body, dp.Format, &wire.Options{Agency: dp.Agency, Location: dp.Location, SHA256: d.SHA256})
 	if err != nil {
 		p.finish(ctx, d.ID, "", 0, err)
 		return res, fmt.Errorf("delivery %d from %s: %w", d.ID, dp.Origin, err)

@@ -61,7 +61,7 @@ func (p *Poller) Poll(ctx context.Context, sourceID int64) error {
 	if !resp.NotModified {
 		res, err := p.pipeline.Deliver(ctx, &DeliverParams{
 			SourceID: &src.ID, SourceName: src.Name, Origin: fetch.Redact(resp.FinalURL),
-			ContentType: resp.ContentType, Body: resp.Body, Agency: src.Agency,
+			ContentType: resp.ContentType, Body: resp.Body, Agency: src.Agency, Format: src.Format,
 		})
 		if err != nil {
 			return p.failed(ctx, src, start, err)
