@@ -48,6 +48,17 @@ type Config struct {
 	FetchMaxBytes int64 `json:"fetch_max_bytes"`
 	// Sources are created or updated at start, by name.
 	Sources []SourceConfig `json:"sources"`
+	// DropFolders are directories agencies deliver files into (their FTP
+	// or SFTP landing folders), watched for complete files.
+	DropFolders []DropFolderConfig `json:"drop_folders"`
+}
+
+// DropFolderConfig is one watched landing directory.
+type DropFolderConfig struct {
+	// Dir is the directory; done/ and failed/ are made inside it.
+	Dir string `json:"dir"`
+	// Agency names the agency for files whose payload names none.
+	Agency string `json:"agency"`
 }
 
 // SourceConfig is one source in the config file.
@@ -208,6 +219,11 @@ func (c *Config) validate() error {
 			errs = append(errs, fmt.Errorf("sources[%d]: name %q used twice", i, s.Name))
 		}
 		seen[s.Name] = true
+	}
+	for i, d := range c.DropFolders {
+		if d.Dir == "" {
+			errs = append(errs, fmt.Errorf("drop_folders[%d]: dir is required", i))
+		}
 	}
 	return errors.Join(errs...)
 }

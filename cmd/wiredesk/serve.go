@@ -165,6 +165,13 @@ func cmdServe(ctx context.Context, env *cmdEnv, args []string, demoMode bool) er
 	fetcher := fetch.New(fetch.Config{Timeout: time.Duration(cfg.FetchTimeout), MaxBytes: cfg.FetchMaxBytes, Logger: logger})
 	pipeline := ingest.NewPipeline(b.store, applier, logger, nil)
 	poller = ingest.NewPoller(b.store, fetcher, pipeline, logger, nil)
+	for _, dc := range cfg.DropFolders {
+		df, err := ingest.NewDropFolder(ingest.DropFolderConfig{Dir: dc.Dir, Agency: dc.Agency, Pipeline: pipeline, Logger: logger})
+		if err != nil {
+			return fmt.Errorf("drop folder %s: %w", dc.Dir, err)
+		}
+		tasks = append(tasks, df.Run)
+	}
 	st, err := site.New(site.Config{Store: b.store, Logger: logger, SiteName: cfg.SiteName, Provenance: cfg.Provenance})
 	if err != nil {
 		return err

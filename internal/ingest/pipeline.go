@@ -113,7 +113,9 @@ func (p *Pipeline) Deliver(ctx context.Context, dp *DeliverParams) (*DeliverResu
 	if len(decoded.Items) == 0 && len(decoded.Skipped) > 0 {
 		// Every item was unusable, typically a feed without ids or links:
 		// an error on the source, not a silent empty poll.
-		err := fmt.Errorf("no usable items: %d items skipped, first: %s", len(decoded.Skipped), decoded.Skipped[0].Reason)
+		// A decode-level error: the payload is unusable as it stands, so a
+		// drop folder moves it to failed/ instead of retrying it.
+		err := &wire.Error{Format: decoded.Format, Reason: fmt.Sprintf("no usable items: %d items skipped, first: %s", len(decoded.Skipped), decoded.Skipped[0].Reason)}
 		p.finish(ctx, d.ID, decoded.Format, 0, err)
 		return res, fmt.Errorf("delivery %d from %s: %w", d.ID, dp.Origin, err)
 	}
