@@ -70,6 +70,10 @@ type SourceConfig struct {
 	Interval     Duration `json:"interval"`
 	AllowPrivate bool     `json:"allow_private"`
 	Paused       bool     `json:"paused"`
+	// PushSecret lets the agency push to POST /ingest/{name}, signed with
+	// this secret as Standard Webhooks specifies ("whsec_" + base64, or
+	// any string). Empty: the source takes no pushes.
+	PushSecret string `json:"push_secret"`
 }
 
 // Duration reads "90s" or "5m" from JSON.

@@ -178,6 +178,20 @@ func cmdServe(ctx context.Context, env *cmdEnv, args []string, demoMode bool) er
 	}
 	mux := http.NewServeMux()
 	st.Register(mux)
+	secrets := map[string]string{}
+	for _, sc := range cfg.Sources {
+		if sc.PushSecret != "" {
+			secrets[sc.Name] = sc.PushSecret
+		}
+	}
+	push, err := ingest.NewPush(ingest.PushConfig{
+		Store: b.store, Pipeline: pipeline, Logger: logger,
+		Secret: func(name string) (string, bool) { s, ok := secrets[name]; return s, ok },
+	})
+	if err != nil {
+		return err
+	}
+	push.Register(mux)
 	srv := server.New(server.Config{Addr: cfg.Addr, Handler: mux, Logger: logger, Ready: b.store.Ping})
 	tasks = append(tasks, runner.Run, srv.Run)
 	logger.Info("wiredesk is starting", "addr", cfg.Addr, "store", storeName(cfg))
