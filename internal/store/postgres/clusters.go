@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -48,7 +47,7 @@ func (t *tx) SetFingerprint(ctx context.Context, p *store.SetFingerprintParams) 
 	const setVersion = `
 		UPDATE story_versions SET text_sha256 = NULLIF($1, ''), minhash = $2
 		WHERE id = $3 AND story_id = $4`
-	tag, err := t.tx.Exec(ctx, setVersion, p.TextSHA256, encodeSignature(p.MinHash), p.VersionID, p.StoryID)
+	tag, err := t.tx.Exec(ctx, setVersion, p.TextSHA256, store.EncodeSignature(p.MinHash), p.VersionID, p.StoryID)
 	if err := oneRow(tag, err); err != nil {
 		return fmt.Errorf("set fingerprint of version %d of story %d: %w", p.VersionID, p.StoryID, err)
 	}
@@ -122,7 +121,7 @@ func (t *tx) FindSimilar(ctx context.Context, p *store.FindSimilarParams) ([]*st
 		if err := rows.Scan(&id, &clusterID, &textSHA, &minhash); err != nil {
 			return nil, fmt.Errorf("find stories similar to story %d: %w", p.StoryID, err)
 		}
-		sig, err := decodeSignature(minhash)
+		sig, err := store.DecodeSignature(minhash)
 		if err != nil {
 			return nil, fmt.Errorf("find stories similar to story %d: a version of story %d: %w", p.StoryID, id, err)
 		}
@@ -138,7 +137,7 @@ func (t *tx) FindSimilar(ctx context.Context, p *store.FindSimilarParams) ([]*st
 		} else {
 			c.Similarity = dedup.Similarity(p.MinHash, sig)
 		}
-		similar = foldSimilar(similar, c)
+		similar = store.FoldSimilar(similar, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find stories similar to story %d: %w", p.StoryID, err)
@@ -148,19 +147,6 @@ func (t *tx) FindSimilar(ctx context.Context, p *store.FindSimilarParams) ([]*st
 	}), nil
 }
 
-// foldSimilar adds candidate c, one version of a story, to similar (in
-// story order), folding the versions of one story into one row: identical
-// if any version is, at the similarity of the closest.
-func foldSimilar(similar []*store.SimilarStory, c *store.SimilarStory) []*store.SimilarStory {
-	if n := len(similar); n > 0 && similar[n-1].ID == c.ID {
-		last := similar[n-1]
-		last.Identical = last.Identical || c.Identical
-		last.Similarity = max(last.Similarity, c.Similarity)
-		return similar
-	}
-	return append(similar, c)
-}
-
 // signedKeys is band keys as bigints of the same bits.
 func signedKeys(keys []uint64) []int64 {
 	signed := make([]int64, len(keys))
@@ -168,34 +154,6 @@ func signedKeys(keys []uint64) []int64 {
 		signed[i] = int64(k)
 	}
 	return signed
-}
-
-// encodeSignature is a MinHash signature as stored: each value as 4 bytes
-// little-endian. No signature is NULL.
-func encodeSignature(sig []uint32) []byte {
-	if len(sig) == 0 {
-		return nil
-	}
-	b := make([]byte, 0, 4*len(sig))
-	for _, v := range sig {
-		b = binary.LittleEndian.AppendUint32(b, v)
-	}
-	return b
-}
-
-// decodeSignature reads a stored signature back; NULL is none.
-func decodeSignature(b []byte) ([]uint32, error) {
-	if len(b)%4 != 0 {
-		return nil, fmt.Errorf("stored MinHash signature of %d bytes, not a multiple of 4", len(b))
-	}
-	if len(b) == 0 {
-		return nil, nil
-	}
-	sig := make([]uint32, len(b)/4)
-	for i := range sig {
-		sig[i] = binary.LittleEndian.Uint32(b[4*i:])
-	}
-	return sig, nil
 }
 
 // clusterMembers is the stories with the given ids, and every story in a

@@ -5,10 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"regexp"
 	"sort"
-	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,41 +16,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migrationName is NNNN_what.sql; NNNN is the version.
-var migrationName = regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.sql$`)
-
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("read embedded migrations: %w", err)
-	}
-	var ms []migration
-	seen := map[int]string{}
-	for _, e := range entries {
-		m := migrationName.FindStringSubmatch(e.Name())
-		if m == nil {
-			return nil, fmt.Errorf("embedded migration %q: name is not NNNN_name.sql", e.Name())
-		}
-		v, _ := strconv.Atoi(m[1])
-		if prev, ok := seen[v]; ok {
-			return nil, fmt.Errorf("embedded migrations %q and %q share version %d", prev, e.Name(), v)
-		}
-		seen[v] = e.Name()
-		b, err := fs.ReadFile(migrationFS, "migrations/"+e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("read embedded migration %s: %w", e.Name(), err)
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
+func migrations() ([]store.Migration, error) {
+	return store.ReadMigrations(migrationFS, "migrations")
 }
 
 // migrateLock names the advisory lock Migrate holds, one per schema, so two
@@ -105,29 +70,29 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 		return err
 	}
 	for _, m := range ms {
-		if applied[m.version] {
+		if applied[m.Version] {
 			continue
 		}
 		if err := s.applyMigration(ctx, conn, m); err != nil {
 			return err
 		}
-		s.log.InfoContext(ctx, "applied migration", "backend", "postgres", "schema", s.schema, "migration", m.name)
+		s.log.InfoContext(ctx, "applied migration", "backend", "postgres", "schema", s.schema, "migration", m.Name)
 	}
 	return nil
 }
 
-func (s *Store) applyMigration(ctx context.Context, conn *pgxpool.Conn, m migration) error {
+func (s *Store) applyMigration(ctx context.Context, conn *pgxpool.Conn, m store.Migration) error {
 	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		// Without arguments pgx sends the file with the simple protocol,
 		// which runs every statement in it.
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.version)
+		_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("migrate postgres %s: %w", m.name, err)
+		return fmt.Errorf("migrate postgres %s: %w", m.Name, err)
 	}
 	return nil
 }
@@ -180,10 +145,10 @@ func appliedVersions(ctx context.Context, q querier) (map[int]bool, error) {
 // compareSchema says how the applied versions stand against the embedded
 // migrations. Newer wins over outdated: a binary older than the database
 // must not run against it even if a gap also exists.
-func compareSchema(applied map[int]bool, ms []migration) error {
+func compareSchema(applied map[int]bool, ms []store.Migration) error {
 	known := map[int]bool{}
 	for _, m := range ms {
-		known[m.version] = true
+		known[m.Version] = true
 	}
 	var newer []int
 	for v := range applied {
@@ -197,8 +162,8 @@ func compareSchema(applied map[int]bool, ms []migration) error {
 	}
 	var missing []int
 	for _, m := range ms {
-		if !applied[m.version] {
-			missing = append(missing, m.version)
+		if !applied[m.Version] {
+			missing = append(missing, m.Version)
 		}
 	}
 	if len(missing) > 0 {

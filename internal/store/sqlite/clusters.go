@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,7 +21,7 @@ func (t *tx) SetFingerprint(ctx context.Context, p *store.SetFingerprintParams) 
 	const setVersion = `
 		UPDATE story_versions SET text_sha256 = NULLIF(?, ''), minhash = ?
 		WHERE id = ? AND story_id = ?`
-	res, err := t.tx.ExecContext(ctx, setVersion, p.TextSHA256, encodeSignature(p.MinHash), p.VersionID, p.StoryID)
+	res, err := t.tx.ExecContext(ctx, setVersion, p.TextSHA256, signatureValue(p.MinHash), p.VersionID, p.StoryID)
 	if err := oneRow(res, err); err != nil {
 		return fmt.Errorf("set fingerprint of version %d of story %d: %w", p.VersionID, p.StoryID, err)
 	}
@@ -96,7 +95,7 @@ func (t *tx) FindSimilar(ctx context.Context, p *store.FindSimilarParams) ([]*st
 		if err := rows.Scan(&id, &clusterID, &textSHA, &minhash); err != nil {
 			return nil, fmt.Errorf("find stories similar to story %d: %w", p.StoryID, err)
 		}
-		sig, err := decodeSignature(minhash)
+		sig, err := store.DecodeSignature(minhash)
 		if err != nil {
 			return nil, fmt.Errorf("find stories similar to story %d: a version of story %d: %w", p.StoryID, id, err)
 		}
@@ -110,7 +109,7 @@ func (t *tx) FindSimilar(ctx context.Context, p *store.FindSimilarParams) ([]*st
 		} else {
 			c.Similarity = dedup.Similarity(p.MinHash, sig)
 		}
-		similar = foldSimilar(similar, c)
+		similar = store.FoldSimilar(similar, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("find stories similar to story %d: %w", p.StoryID, err)
@@ -118,19 +117,6 @@ func (t *tx) FindSimilar(ctx context.Context, p *store.FindSimilarParams) ([]*st
 	return slices.DeleteFunc(similar, func(c *store.SimilarStory) bool {
 		return !c.Identical && c.Similarity < p.MinSimilarity
 	}), nil
-}
-
-// foldSimilar adds candidate c, one version of a story, to similar (in
-// story order), folding the versions of one story into one row: identical
-// if any version is, at the similarity of the closest.
-func foldSimilar(similar []*store.SimilarStory, c *store.SimilarStory) []*store.SimilarStory {
-	if n := len(similar); n > 0 && similar[n-1].ID == c.ID {
-		last := similar[n-1]
-		last.Identical = last.Identical || c.Identical
-		last.Similarity = max(last.Similarity, c.Similarity)
-		return similar
-	}
-	return append(similar, c)
 }
 
 // bandKeysJSON is band keys as the JSON array json_each reads, each uint64
@@ -143,34 +129,6 @@ func bandKeysJSON(keys []uint64) string {
 	}
 	b, _ := json.Marshal(signed) // a slice of int64 always marshals
 	return string(b)
-}
-
-// encodeSignature is a MinHash signature as stored: each value as 4 bytes
-// little-endian. No signature is NULL.
-func encodeSignature(sig []uint32) any {
-	if len(sig) == 0 {
-		return nil
-	}
-	b := make([]byte, 0, 4*len(sig))
-	for _, v := range sig {
-		b = binary.LittleEndian.AppendUint32(b, v)
-	}
-	return b
-}
-
-// decodeSignature reads a stored signature back; NULL is none.
-func decodeSignature(b []byte) ([]uint32, error) {
-	if len(b)%4 != 0 {
-		return nil, fmt.Errorf("stored MinHash signature of %d bytes, not a multiple of 4", len(b))
-	}
-	if len(b) == 0 {
-		return nil, nil
-	}
-	sig := make([]uint32, len(b)/4)
-	for i := range sig {
-		sig[i] = binary.LittleEndian.Uint32(b[4*i:])
-	}
-	return sig, nil
 }
 
 // clusterMembers is the stories in a JSON array of ids, and every story in a
@@ -253,4 +211,13 @@ func maxCandidates(p *store.FindSimilarParams) int {
 		return p.MaxCandidates
 	}
 	return store.DefaultMaxCandidates
+}
+
+// signatureValue is the stored signature as database/sql passes it: a nil
+// interface, so SQLite stores NULL, when there is none.
+func signatureValue(sig []uint32) any {
+	if b := store.EncodeSignature(sig); b != nil {
+		return b
+	}
+	return nil
 }

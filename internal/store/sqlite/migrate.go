@@ -6,10 +6,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
-	"regexp"
 	"sort"
-	"strconv"
 	"time"
 
 	"github.com/wiredesk/wiredesk/internal/store"
@@ -18,41 +15,9 @@ import (
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migrationName is NNNN_what.sql; NNNN is the version.
-var migrationName = regexp.MustCompile(`^(\d{4})_[a-z0-9_]+\.sql$`)
-
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
 // migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("read embedded migrations: %w", err)
-	}
-	var ms []migration
-	seen := map[int]string{}
-	for _, e := range entries {
-		m := migrationName.FindStringSubmatch(e.Name())
-		if m == nil {
-			return nil, fmt.Errorf("embedded migration %q: name is not NNNN_name.sql", e.Name())
-		}
-		v, _ := strconv.Atoi(m[1])
-		if prev, ok := seen[v]; ok {
-			return nil, fmt.Errorf("embedded migrations %q and %q share version %d", prev, e.Name(), v)
-		}
-		seen[v] = e.Name()
-		b, err := fs.ReadFile(migrationFS, "migrations/"+e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("read embedded migration %s: %w", e.Name(), err)
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	return ms, nil
+func migrations() ([]store.Migration, error) {
+	return store.ReadMigrations(migrationFS, "migrations")
 }
 
 // Migrate applies the embedded migrations not yet applied, each in its own
@@ -86,17 +51,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 			return err
 		}
 		if applied {
-			s.log.InfoContext(ctx, "applied migration", "backend", "sqlite", "migration", m.name)
+			s.log.InfoContext(ctx, "applied migration", "backend", "sqlite", "migration", m.Name)
 		}
 	}
 	return nil
 }
 
 // applyMigration applies m unless it is applied already.
-func (s *Store) applyMigration(ctx context.Context, m migration) (applied bool, err error) {
+func (s *Store) applyMigration(ctx context.Context, m store.Migration) (applied bool, err error) {
 	sqlTx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("migrate sqlite %s: begin: %w", m.name, err)
+		return false, fmt.Errorf("migrate sqlite %s: begin: %w", m.Name, err)
 	}
 	defer func() {
 		if err != nil {
@@ -105,21 +70,21 @@ func (s *Store) applyMigration(ctx context.Context, m migration) (applied bool, 
 	}()
 	var n int
 	const isApplied = `SELECT count(*) FROM schema_migrations WHERE version = ?`
-	if err := sqlTx.QueryRowContext(ctx, isApplied, m.version).Scan(&n); err != nil {
-		return false, fmt.Errorf("migrate sqlite %s: read schema_migrations: %w", m.name, err)
+	if err := sqlTx.QueryRowContext(ctx, isApplied, m.Version).Scan(&n); err != nil {
+		return false, fmt.Errorf("migrate sqlite %s: read schema_migrations: %w", m.Name, err)
 	}
 	if n > 0 {
 		return false, sqlTx.Rollback()
 	}
-	if _, err := sqlTx.ExecContext(ctx, m.sql); err != nil {
-		return false, fmt.Errorf("migrate sqlite %s: %w", m.name, err)
+	if _, err := sqlTx.ExecContext(ctx, m.SQL); err != nil {
+		return false, fmt.Errorf("migrate sqlite %s: %w", m.Name, err)
 	}
 	const record = `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`
-	if _, err := sqlTx.ExecContext(ctx, record, m.version, formatTime(dbTime(time.Now()))); err != nil {
-		return false, fmt.Errorf("migrate sqlite %s: record: %w", m.name, err)
+	if _, err := sqlTx.ExecContext(ctx, record, m.Version, formatTime(dbTime(time.Now()))); err != nil {
+		return false, fmt.Errorf("migrate sqlite %s: record: %w", m.Name, err)
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return false, fmt.Errorf("migrate sqlite %s: commit: %w", m.name, err)
+		return false, fmt.Errorf("migrate sqlite %s: commit: %w", m.Name, err)
 	}
 	return true, nil
 }
@@ -171,10 +136,10 @@ func appliedVersions(ctx context.Context, q queryer) (map[int]bool, error) {
 // compareSchema says how the applied versions stand against the embedded
 // migrations. Newer wins over outdated: a binary older than the database
 // must not run against it even if a gap also exists.
-func compareSchema(applied map[int]bool, ms []migration) error {
+func compareSchema(applied map[int]bool, ms []store.Migration) error {
 	known := map[int]bool{}
 	for _, m := range ms {
-		known[m.version] = true
+		known[m.Version] = true
 	}
 	var newer []int
 	for v := range applied {
@@ -188,8 +153,8 @@ func compareSchema(applied map[int]bool, ms []migration) error {
 	}
 	var missing []int
 	for _, m := range ms {
-		if !applied[m.version] {
-			missing = append(missing, m.version)
+		if !applied[m.Version] {
+			missing = append(missing, m.Version)
 		}
 	}
 	if len(missing) > 0 {
