@@ -53,6 +53,38 @@ func ReadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 	return ms, nil
 }
 
+// CompareSchema says how the applied migration versions of a backend's
+// database stand against its embedded migrations: ErrSchemaNewer when the
+// database has versions this binary does not know, ErrSchemaOutdated when
+// it lacks some. Newer wins over outdated: a binary older than the database
+// must not run against it even if a gap also exists.
+func CompareSchema(backend string, applied map[int]bool, ms []Migration) error {
+	known := map[int]bool{}
+	for _, m := range ms {
+		known[m.Version] = true
+	}
+	var newer []int
+	for v := range applied {
+		if !known[v] {
+			newer = append(newer, v)
+		}
+	}
+	if len(newer) > 0 {
+		sort.Ints(newer)
+		return fmt.Errorf("%s schema has unknown migrations %v: %w", backend, newer, ErrSchemaNewer)
+	}
+	var missing []int
+	for _, m := range ms {
+		if !applied[m.Version] {
+			missing = append(missing, m.Version)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%s schema lacks migrations %v: %w", backend, missing, ErrSchemaOutdated)
+	}
+	return nil
+}
+
 // EncodeSignature is a MinHash signature as stored: each value as 4 bytes
 // little-endian; nil for none (stored as NULL).
 func EncodeSignature(sig []uint32) []byte {

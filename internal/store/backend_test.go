@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -42,5 +43,25 @@ func TestSignatureRoundTrip(t *testing.T) {
 	}
 	if _, err := DecodeSignature([]byte{1, 2, 3}); err == nil {
 		t.Error("a 3-byte signature decoded without error")
+	}
+}
+
+func TestCompareSchema(t *testing.T) {
+	ms := []Migration{{Version: 1}, {Version: 2}}
+	tests := []struct {
+		name    string
+		applied map[int]bool
+		want    error
+	}{
+		{"up to date", map[int]bool{1: true, 2: true}, nil},
+		{"lacks one", map[int]bool{1: true}, ErrSchemaOutdated},
+		{"has an unknown one", map[int]bool{1: true, 2: true, 3: true}, ErrSchemaNewer},
+		{"newer wins over a gap", map[int]bool{1: true, 3: true}, ErrSchemaNewer},
+	}
+	for _, tt := range tests {
+		err := CompareSchema("test", tt.applied, ms)
+		if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+			t.Errorf("%s: CompareSchema = %v, want %v", tt.name, err, tt.want)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -66,7 +65,7 @@ func (s *Store) Migrate(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if err := compareSchema(applied, ms); errors.Is(err, store.ErrSchemaNewer) {
+	if err := store.CompareSchema("postgres", applied, ms); errors.Is(err, store.ErrSchemaNewer) {
 		return err
 	}
 	for _, m := range ms {
@@ -108,7 +107,7 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return compareSchema(applied, ms)
+	return store.CompareSchema("postgres", applied, ms)
 }
 
 // querier is what a pool, a connection and a transaction offer.
@@ -140,34 +139,4 @@ func appliedVersions(ctx context.Context, q querier) (map[int]bool, error) {
 		applied[v] = true
 	}
 	return applied, nil
-}
-
-// compareSchema says how the applied versions stand against the embedded
-// migrations. Newer wins over outdated: a binary older than the database
-// must not run against it even if a gap also exists.
-func compareSchema(applied map[int]bool, ms []store.Migration) error {
-	known := map[int]bool{}
-	for _, m := range ms {
-		known[m.Version] = true
-	}
-	var newer []int
-	for v := range applied {
-		if !known[v] {
-			newer = append(newer, v)
-		}
-	}
-	if len(newer) > 0 {
-		sort.Ints(newer)
-		return fmt.Errorf("postgres schema has unknown migrations %v: %w", newer, store.ErrSchemaNewer)
-	}
-	var missing []int
-	for _, m := range ms {
-		if !applied[m.Version] {
-			missing = append(missing, m.Version)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("postgres schema lacks migrations %v: %w", missing, store.ErrSchemaOutdated)
-	}
-	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/wiredesk/wiredesk/internal/store"
@@ -42,7 +41,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := compareSchema(applied, ms); errors.Is(err, store.ErrSchemaNewer) {
+	if err := store.CompareSchema("sqlite", applied, ms); errors.Is(err, store.ErrSchemaNewer) {
 		return err
 	}
 	for _, m := range ms {
@@ -100,7 +99,7 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return compareSchema(applied, ms)
+	return store.CompareSchema("sqlite", applied, ms)
 }
 
 // appliedVersions reads schema_migrations; a database without the table has
@@ -131,36 +130,6 @@ func appliedVersions(ctx context.Context, q queryer) (map[int]bool, error) {
 		return nil, fmt.Errorf("check sqlite schema: read schema_migrations: %w", err)
 	}
 	return applied, nil
-}
-
-// compareSchema says how the applied versions stand against the embedded
-// migrations. Newer wins over outdated: a binary older than the database
-// must not run against it even if a gap also exists.
-func compareSchema(applied map[int]bool, ms []store.Migration) error {
-	known := map[int]bool{}
-	for _, m := range ms {
-		known[m.Version] = true
-	}
-	var newer []int
-	for v := range applied {
-		if !known[v] {
-			newer = append(newer, v)
-		}
-	}
-	if len(newer) > 0 {
-		sort.Ints(newer)
-		return fmt.Errorf("sqlite schema has unknown migrations %v: %w", newer, store.ErrSchemaNewer)
-	}
-	var missing []int
-	for _, m := range ms {
-		if !applied[m.Version] {
-			missing = append(missing, m.Version)
-		}
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("sqlite schema lacks migrations %v: %w", missing, store.ErrSchemaOutdated)
-	}
-	return nil
 }
 
 // errNoRows maps sql.ErrNoRows to store.ErrNotFound.
