@@ -102,96 +102,167 @@ type Result struct {
 // Apply applies one item in one transaction. Applying the same version
 // twice is a no-op that returns Unchanged.
 func (a *Applier) Apply(ctx context.Context, p *Params) (*Result, error) {
-	it := p.Item
-	agency := strings.TrimSpace(it.Source.Agency)
-	uri := strings.TrimSpace(it.URI)
-	if agency == "" || uri == "" {
-		return nil, fmt.Errorf("apply %q from %q: %w", uri, agency, ErrNoIdentity)
+	if err := checkIdentity(p.Item); err != nil {
+		return nil, err
 	}
-	key := story.VersionKey(it)
-	now := a.now().UTC()
-
 	var res *Result
 	err := a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		first := story.Decide(nil, it, now)
-		s, created, err := tx.LockStory(ctx, &store.LockStoryParams{
-			Agency: agency, URI: uri, Slug: story.Slug(it.Headline), State: first.State, At: now,
-		})
-		if err != nil {
-			return err
+		var err error
+		res, err = a.applyTx(ctx, tx, p)
+		return err
+	})
+	if err != nil {
+		return nil, a.applyError(p.Item, err)
+	}
+	return res, nil
+}
+
+// ApplyAllParams is a batch of items applied together.
+type ApplyAllParams struct {
+	Items []*Params
+	// After runs last, in the same transaction: a cursor feed stores the
+	// position of its next page there, so the page's items and the cursor
+	// are committed together or not at all.
+	After func(ctx context.Context, tx store.Tx) error
+}
+
+// ApplyAll applies every item in one transaction, then runs After in it.
+// An item without identity fails the whole batch before anything is
+// written; callers check items first when one bad item must not hold back
+// the rest (CheckIdentity).
+func (a *Applier) ApplyAll(ctx context.Context, p *ApplyAllParams) ([]*Result, error) {
+	for _, it := range p.Items {
+		if err := checkIdentity(it.Item); err != nil {
+			return nil, err
 		}
-		res = &Result{StoryID: s.ID, VersionKey: key, State: s.State}
-		if !created {
-			exists, err := tx.VersionExists(ctx, s.ID, key)
+	}
+	var results []*Result
+	err := a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		results = results[:0]
+		for _, it := range p.Items {
+			res, err := a.applyTx(ctx, tx, it)
 			if err != nil {
-				return err
+				return a.applyError(it.Item, err)
 			}
-			if exists {
-				res.Outcome = Unchanged
-				return nil
-			}
+			results = append(results, res)
 		}
-		var cur *story.Current
-		if !created {
-			cur = &story.Current{State: s.State, Item: s.Current, Protected: s.EditedBy != ""}
-		}
-		d := story.Decide(cur, it, now)
-		res.Reason = d.Reason
-		v, err := tx.InsertVersion(ctx, &store.InsertVersionParams{
-			StoryID: s.ID, Key: key, Item: it, DeliveryID: p.DeliveryID,
-			SourceName: p.SourceName, ReceivedAt: now, Applied: d.Apply,
-		})
-		if err != nil {
-			return err
-		}
-		if err := a.fingerprint(ctx, tx, s.ID, v.ID, it); err != nil {
-			return err
-		}
-		reason := stateReason(d.State, it)
-		switch {
-		case d.Apply:
-			if err := tx.SetCurrent(ctx, &store.SetCurrentParams{
-				StoryID: s.ID, VersionID: v.ID, State: d.State, Reason: reason, At: now,
-			}); err != nil {
-				return err
-			}
-		case d.Pending:
-			if err := tx.MarkPending(ctx, &store.MarkPendingParams{StoryID: s.ID, VersionID: v.ID}); err != nil {
-				return err
-			}
-		case d.State != s.State:
-			if err := tx.SetState(ctx, &store.SetStateParams{StoryID: s.ID, State: d.State, Reason: reason, At: now}); err != nil {
-				return err
-			}
-		}
-		switch {
-		case created:
-			res.Outcome = Created
-		case d.Apply:
-			res.Outcome = Updated
-		default:
-			res.Outcome = Recorded
-		}
-		before := s.State
-		if created {
-			before = ""
-		}
-		res.State = d.State
-		res.Event = eventFor(before, d, it)
-		if res.Event != "" && a.events != nil {
-			if err := a.events.StoryEventTx(ctx, tx, &StoryEvent{Kind: res.Event, StoryID: s.ID, VersionKey: key, At: now}); err != nil {
-				return err
-			}
-		}
-		if d.Apply && d.State == story.Embargoed && a.events != nil {
-			if err := a.events.ScheduleEmbargoReleaseTx(ctx, tx, s.ID, *it.Embargoed); err != nil {
-				return err
-			}
+		if p.After != nil {
+			return p.After(ctx, tx)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("apply %s %s from %s: %w", uri, key, agency, err)
+		return nil, fmt.Errorf("apply %d items: %w", len(p.Items), err)
+	}
+	return results, nil
+}
+
+// CheckIdentity returns ErrNoIdentity (wrapped) for an item that cannot be
+// applied because it has no agency or no URI.
+func CheckIdentity(it *story.Item) error { return checkIdentity(it) }
+
+func checkIdentity(it *story.Item) error {
+	agency, uri := strings.TrimSpace(it.Source.Agency), strings.TrimSpace(it.URI)
+	if agency == "" || uri == "" {
+		return fmt.Errorf("apply %q from %q: %w", uri, agency, ErrNoIdentity)
+	}
+	return nil
+}
+
+func (a *Applier) applyError(it *story.Item, err error) error {
+	return fmt.Errorf("apply %s %s from %s: %w", strings.TrimSpace(it.URI), story.VersionKey(it), strings.TrimSpace(it.Source.Agency), err)
+}
+
+// applyTx applies one item inside tx. It may run more than once for one
+// item (InTx retries), so it keeps no effects outside tx.
+func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result, error) {
+	it := p.Item
+	agency := strings.TrimSpace(it.Source.Agency)
+	uri := strings.TrimSpace(it.URI)
+	key := story.VersionKey(it)
+	now := a.now().UTC()
+
+	first := story.Decide(nil, it, now)
+	s, created, err := tx.LockStory(ctx, &store.LockStoryParams{
+		Agency: agency, URI: uri, Slug: story.Slug(it.Headline), State: first.State, At: now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{StoryID: s.ID, VersionKey: key, State: s.State}
+	if !created {
+		exists, err := tx.VersionExists(ctx, s.ID, key)
+		if err != nil {
+			return nil, err
+		}
+		if exists {
+			res.Outcome = Unchanged
+			return res, nil
+		}
+	}
+	var cur *story.Current
+	if !created {
+		cur = &story.Current{State: s.State, Item: s.Current, Protected: s.EditedBy != ""}
+	}
+	d := story.Decide(cur, it, now)
+	res.Reason = d.Reason
+	v, err := tx.InsertVersion(ctx, &store.InsertVersionParams{
+		StoryID: s.ID, Key: key, Item: it, DeliveryID: p.DeliveryID,
+		SourceName: p.SourceName, ReceivedAt: now, Applied: d.Apply,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.fingerprint(ctx, tx, s.ID, v.ID, it); err != nil {
+		return nil, err
+	}
+	// A story is filed once, from its first version with subjects; a
+	// routing rule or an editor may refile it later.
+	if s.Section == "" && it.PubStatus != story.Canceled {
+		if err := tx.SetSection(ctx, s.ID, story.SectionFor(it)); err != nil {
+			return nil, err
+		}
+	}
+	reason := stateReason(d.State, it)
+	switch {
+	case d.Apply:
+		if err := tx.SetCurrent(ctx, &store.SetCurrentParams{
+			StoryID: s.ID, VersionID: v.ID, State: d.State, Reason: reason, At: now,
+		}); err != nil {
+			return nil, err
+		}
+	case d.Pending:
+		if err := tx.MarkPending(ctx, &store.MarkPendingParams{StoryID: s.ID, VersionID: v.ID}); err != nil {
+			return nil, err
+		}
+	case d.State != s.State:
+		if err := tx.SetState(ctx, &store.SetStateParams{StoryID: s.ID, State: d.State, Reason: reason, At: now}); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case created:
+		res.Outcome = Created
+	case d.Apply:
+		res.Outcome = Updated
+	default:
+		res.Outcome = Recorded
+	}
+	before := s.State
+	if created {
+		before = ""
+	}
+	res.State = d.State
+	res.Event = eventFor(before, d, it)
+	if res.Event != "" && a.events != nil {
+		if err := a.events.StoryEventTx(ctx, tx, &StoryEvent{Kind: res.Event, StoryID: s.ID, VersionKey: key, At: now}); err != nil {
+			return nil, err
+		}
+	}
+	if d.Apply && d.State == story.Embargoed && a.events != nil {
+		if err := a.events.ScheduleEmbargoReleaseTx(ctx, tx, s.ID, *it.Embargoed); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

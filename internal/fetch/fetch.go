@@ -79,6 +79,27 @@ type Request struct {
 	// AllowPrivate lets this request reach loopback, private, link-local
 	// and similar addresses: for sources on the operator's own network.
 	AllowPrivate bool
+	// Auth is the source's credentials; nil for none. Its secret is never
+	// logged nor put in an error message.
+	Auth *Auth
+}
+
+// Auth kinds.
+const (
+	AuthBasic  = "basic"  // HTTP Basic: Username and Secret
+	AuthBearer = "bearer" // Authorization: Bearer Secret
+	AuthHeader = "header" // header Name: Secret
+	AuthQuery  = "query"  // query parameter Name=Secret
+)
+
+// Auth is how a source proves who is asking.
+type Auth struct {
+	Kind     string
+	Username string
+	// Secret is the password, token, header value or query value.
+	Secret string
+	// Name is the header name (AuthHeader) or query key (AuthQuery).
+	Name string
 }
 
 // Response is a successful (2xx or 304) answer.
@@ -93,11 +114,17 @@ type Response struct {
 	LastModified string
 	// FinalURL is where the body came from, after redirects.
 	FinalURL string
+	// Header is the response's header, for the scheduler's reading of
+	// Cache-Control, Expires and the like.
+	Header http.Header
 }
 
 // StatusError is a response outside 2xx and 304.
 type StatusError struct {
 	Code int
+	// RetryAfter is the wait a 429 or 503 asked for in Retry-After; 0 when
+	// none was given.
+	RetryAfter time.Duration
 	// URL is redacted (see Redact): errors end up in logs and health pages.
 	URL string
 }

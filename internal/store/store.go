@@ -89,6 +89,8 @@ type Tx interface {
 	// SetEditedBy marks the story as edited by an editor (protected), or
 	// clears the mark with an empty name.
 	SetEditedBy(ctx context.Context, storyID int64, editor string) error
+	// SetSection files the story under a section ("" for none).
+	SetSection(ctx context.Context, storyID int64, section string) error
 	// StoryVersions returns every version row of a story, oldest first,
 	// inside the transaction.
 	StoryVersions(ctx context.Context, storyID int64) ([]*Version, error)

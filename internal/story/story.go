@@ -56,6 +56,9 @@ type Story struct {
 	// ClusterID groups stories that report the same thing (DESIGN §4 rule
 	// 9); 0 when the story is alone.
 	ClusterID int64
+	// Section is where the story is filed on the site and in the feeds
+	// (see SectionFor); "" when none.
+	Section string
 	// AlsoReportedBy lists the agencies of the other visible stories in the
 	// cluster, for "Also reported by".
 	AlsoReportedBy []string

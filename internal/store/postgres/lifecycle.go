@@ -72,3 +72,13 @@ func (t *tx) SetEditedBy(ctx context.Context, storyID int64, editor string) erro
 	}
 	return nil
 }
+
+// SetSection files the story under a section.
+func (t *tx) SetSection(ctx context.Context, storyID int64, section string) error {
+	const q = `UPDATE stories SET section = $1 WHERE id = $2`
+	tag, err := t.tx.Exec(ctx, q, section, storyID)
+	if err := oneRow(tag, err); err != nil {
+		return fmt.Errorf("set section of story %d: %w", storyID, err)
+	}
+	return nil
+}

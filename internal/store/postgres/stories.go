@@ -29,7 +29,7 @@ const (
 // WHERE clause.
 const storySelect = `
 	SELECT s.id, s.agency, s.uri, s.slug, s.state, s.first_seen_at, s.published_at, s.updated_at,
-	       s.state_reason, s.edited_by, s.pending_version_id, s.cluster_id,
+	       s.state_reason, s.edited_by, s.pending_version_id, s.cluster_id, s.section,
 	       v.version_key, v.item, v.link, v.id_derived, v.delivery_id, v.delivery_sha256, v.source_name,
 	       (SELECT count(*) FROM story_versions c WHERE c.story_id = s.id),
 	       (SELECT array_agg(DISTINCT o.agency) FROM stories o
@@ -50,7 +50,7 @@ func scanStory(row pgx.Row) (*story.Story, error) {
 		pendingID, clusterID              *int64
 	)
 	err := row.Scan(&st.ID, &st.Agency, &st.URI, &st.Slug, &state, &st.FirstSeenAt, &published, &st.UpdatedAt,
-		&st.StateReason, &st.EditedBy, &pendingID, &clusterID,
+		&st.StateReason, &st.EditedBy, &pendingID, &clusterID, &st.Section,
 		&versionKey, &item, &link, &idDerived, &deliveryID, &sha, &sourceName, &st.Versions, &st.AlsoReportedBy)
 	if err != nil {
 		return nil, err

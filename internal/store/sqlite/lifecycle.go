@@ -71,3 +71,13 @@ func (t *tx) SetEditedBy(ctx context.Context, storyID int64, editor string) erro
 	}
 	return nil
 }
+
+// SetSection files the story under a section.
+func (t *tx) SetSection(ctx context.Context, storyID int64, section string) error {
+	const q = `UPDATE stories SET section = ? WHERE id = ?`
+	res, err := t.tx.ExecContext(ctx, q, section, storyID)
+	if err := oneRow(res, err); err != nil {
+		return fmt.Errorf("set section of story %d: %w", storyID, err)
+	}
+	return nil
+}

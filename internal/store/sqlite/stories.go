@@ -25,7 +25,7 @@ const (
 // NULL) matches nothing. Callers append the WHERE clause.
 const storySelect = `
 	SELECT s.id, s.agency, s.uri, s.slug, s.state, s.first_seen_at, s.published_at, s.updated_at,
-	       s.state_reason, s.edited_by, s.pending_version_id, s.cluster_id,
+	       s.state_reason, s.edited_by, s.pending_version_id, s.cluster_id, s.section,
 	       v.version_key, v.item, v.link, v.id_derived, v.delivery_id, v.delivery_sha256, v.source_name,
 	       (SELECT count(*) FROM story_versions c WHERE c.story_id = s.id),
 	       (SELECT json_group_array(DISTINCT o.agency) FROM stories o
@@ -46,7 +46,7 @@ func scanStory(row interface{ Scan(...any) error }) (*story.Story, error) {
 		alsoReportedBy                          string
 	)
 	err := row.Scan(&st.ID, &st.Agency, &st.URI, &st.Slug, &state, &firstSeen, &published, &updated,
-		&st.StateReason, &st.EditedBy, &pendingID, &clusterID,
+		&st.StateReason, &st.EditedBy, &pendingID, &clusterID, &st.Section,
 		&versionKey, &item, &link, &idDerived, &deliveryID, &sha, &sourceName, &st.Versions, &alsoReportedBy)
 	if err != nil {
 		return nil, err

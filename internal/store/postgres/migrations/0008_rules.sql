@@ -1,0 +1,2 @@
+-- 0008: placeholder reserved for the rules work; replaced by its DDL.
+SELECT 1;

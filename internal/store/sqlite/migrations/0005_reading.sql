@@ -1,0 +1,2 @@
+-- 0005: placeholder reserved for the reading work; replaced by its DDL.
+SELECT 1;
