@@ -1,5 +1,6 @@
-// Package fetch is the HTTP client for polled sources: conditional GET, size
-// and time limits, a redirect cap and a guard against reaching private networks.
+// Package fetch is the HTTP client for polled sources: conditional GET,
+// per-source credentials, gzip and brotli, size, time and rate limits, a
+// redirect cap and a guard against reaching private networks.
 package fetch
 
 import (
@@ -10,7 +11,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
 	"time"
 )
 
@@ -20,6 +25,9 @@ const (
 	DefaultMaxBytes     = 10 << 20
 	DefaultMaxRedirects = 5
 	DefaultUserAgent    = "wiredesk/0.1 (+https://github.com/wiredesk/wiredesk)"
+	DefaultIdleTimeout  = 10 * time.Second
+	DefaultMinRate      = 1 << 10
+	DefaultMinRateGrace = 5 * time.Second
 )
 
 // Sentinel errors callers act on.
@@ -30,6 +38,9 @@ var (
 	ErrTooManyRedirects = errors.New("too many redirects")
 	// ErrTimeout: no complete response arrived within Config.Timeout.
 	ErrTimeout = errors.New("request timed out")
+	// ErrUnsolicitedNotModified: a 304 answered a request that sent no
+	// validator, so there is nothing it could mean "not modified" from.
+	ErrUnsolicitedNotModified = errors.New("304 Not Modified to a request without validators")
 )
 
 // Config configures a Client. Every zero field takes its default.
@@ -37,9 +48,23 @@ type Config struct {
 	// Timeout bounds one Get from dialling to the last body byte,
 	// redirects included. Default 30s.
 	Timeout time.Duration
-	// MaxBytes is the largest body accepted, counted after gzip decoding.
-	// Default 10 MiB.
+	// MaxBytes is the largest body accepted, counted after gzip or brotli
+	// decoding, so a compression bomb stops here. Default 10 MiB.
 	MaxBytes int64
+	// MaxWireBytes is the most bytes read off the connection for one body,
+	// before decoding. Default MaxBytes.
+	MaxWireBytes int64
+	// IdleTimeout ends a request when no byte arrives for this long, from
+	// sending it to the last body byte (headers included). Default 10s.
+	IdleTimeout time.Duration
+	// MinRate is the slowest average body transfer accepted, in bytes per
+	// second, measured from the response headers once MinRateGrace has
+	// passed: a slow-drip upstream fails fast instead of holding a poller
+	// until Timeout. Default 1024; negative turns the check off.
+	MinRate int64
+	// MinRateGrace is how long a body may take before MinRate applies.
+	// Default 5s.
+	MinRateGrace time.Duration
 	// MaxRedirects is how many redirects one Get follows. Default 5; a
 	// negative value follows none.
 	MaxRedirects int
@@ -56,6 +81,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = DefaultMaxBytes
+	}
+	if c.MaxWireBytes <= 0 {
+		c.MaxWireBytes = c.MaxBytes
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.MinRate == 0 {
+		c.MinRate = DefaultMinRate
+	}
+	if c.MinRateGrace <= 0 {
+		c.MinRateGrace = DefaultMinRateGrace
 	}
 	if c.MaxRedirects == 0 {
 		c.MaxRedirects = DefaultMaxRedirects
@@ -133,12 +170,17 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("HTTP %d %s from %s", e.Code, http.StatusText(e.Code), e.URL)
 }
 
-// TooLargeError is a body over Config.MaxBytes.
+// TooLargeError is a body over Config.MaxBytes, or over
+// Config.MaxWireBytes before decoding (Compressed).
 type TooLargeError struct {
-	Limit int64
+	Limit      int64
+	Compressed bool
 }
 
 func (e *TooLargeError) Error() string {
+	if e.Compressed {
+		return fmt.Sprintf("response larger than %s limit before decoding", formatBytes(e.Limit))
+	}
 	return fmt.Sprintf("response larger than %s limit", formatBytes(e.Limit))
 }
 
@@ -160,24 +202,29 @@ type Client struct {
 	log *slog.Logger
 	// The private-address policy lives in the dialer, so each policy needs
 	// its own transport; both are kept for connection reuse.
-	guarded *http.Client
-	open    *http.Client
+	guarded *http.Transport
+	open    *http.Transport
 }
 
 // New returns a Client for cfg.
 func New(cfg Config) *Client {
-	cfg = cfg.withDefaults()
-	c := &Client{cfg: cfg, log: cfg.Logger}
-	c.guarded = &http.Client{Transport: newTransport(false), CheckRedirect: c.checkRedirect}
-	c.open = &http.Client{Transport: newTransport(true), CheckRedirect: c.checkRedirect}
-	return c
+	return newClient(cfg, blockedKind)
 }
 
-func newTransport(allowPrivate bool) *http.Transport {
-	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	if !allowPrivate {
-		d.Control = refusePrivate
+// newClient takes the address policy of the guarded transport, so a test
+// can treat one loopback address as public and another as not.
+func newClient(cfg Config, blocked func(netip.Addr) string) *Client {
+	cfg = cfg.withDefaults()
+	return &Client{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		guarded: newTransport(refuse(blocked)),
+		open:    newTransport(nil),
 	}
+}
+
+func newTransport(control func(network, address string, c syscall.RawConn) error) *http.Transport {
+	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: control}
 	return &http.Transport{
 		// No proxy: through a proxy the dialer would see the proxy's
 		// address, not the origin's, and the guard would check the wrong
@@ -191,6 +238,9 @@ func newTransport(allowPrivate bool) *http.Transport {
 		TLSHandshakeTimeout:    10 * time.Second,
 		ExpectContinueTimeout:  time.Second,
 		MaxResponseHeaderBytes: 1 << 20,
+		// We ask for gzip and brotli ourselves and decode under our own
+		// size cap; the transport would only do gzip, uncapped.
+		DisableCompression: true,
 	}
 }
 
@@ -200,21 +250,37 @@ func (c *Client) CloseIdleConnections() {
 	c.open.CloseIdleConnections()
 }
 
-func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+// checkRedirect is the redirect policy of one request: http(s) only, at
+// most MaxRedirects, and no credentials to another host. The address guard
+// runs again in the dialer for the new host.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request, a *Auth) error {
 	if s := req.URL.Scheme; s != "http" && s != "https" {
 		return fmt.Errorf("redirect: %w %q", ErrUnsupportedScheme, s)
 	}
 	if n := max(c.cfg.MaxRedirects, 0); len(via) > n {
 		return fmt.Errorf("%w: stopped after %d", ErrTooManyRedirects, n)
 	}
+	stripAuthOnRedirect(req, via[0], a)
 	return nil
 }
 
 // Get fetches r.URL. A 2xx or 304 answer is a Response; anything else is an
 // error: *StatusError, *TooLargeError, *BlockedAddressError, or one wrapping
-// ErrTimeout, ErrTooManyRedirects or ErrUnsupportedScheme. Error messages
-// carry the URL redacted.
+// ErrTimeout, ErrSlowTransfer, ErrTooManyRedirects, ErrUnsupportedScheme,
+// ErrUnsupportedEncoding, ErrUnsolicitedNotModified or ErrBadAuth. Error
+// messages carry the URL redacted and never the credentials.
 func (c *Client) Get(ctx context.Context, r *Request) (*Response, error) {
+	return c.do(ctx, http.MethodGet, r, nil)
+}
+
+// PostForm posts form to r.URL (a WebSub hub, say) under the same guard,
+// limits and credentials as Get. Validators in r are ignored.
+func (c *Client) PostForm(ctx context.Context, r *Request, form url.Values) (*Response, error) {
+	return c.do(ctx, http.MethodPost, r, form)
+}
+
+func (c *Client) do(ctx context.Context, method string, r *Request, form url.Values) (*Response, error) {
+	verb := strings.ToLower(method)
 	safe := Redact(r.URL)
 	u, err := url.Parse(r.URL)
 	if err != nil {
@@ -223,69 +289,94 @@ func (c *Client) Get(ctx context.Context, r *Request) (*Response, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("get %s: parse URL: %w", safe, err)
+		return nil, fmt.Errorf("%s %s: parse URL: %w", verb, safe, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("get %s: %w %q", safe, ErrUnsupportedScheme, u.Scheme)
+		return nil, fmt.Errorf("%s %s: %w %q", verb, safe, ErrUnsupportedScheme, u.Scheme)
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("get %s: URL has no host", safe)
+		return nil, fmt.Errorf("%s %s: URL has no host", verb, safe)
 	}
 
 	reqCtx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(reqCtx, http.MethodGet, u.String(), nil)
+	reqCtx, stall := context.WithCancelCause(reqCtx)
+	defer stall(nil)
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(reqCtx, method, u.String(), body)
 	if err != nil {
-		return nil, fmt.Errorf("get %s: build request: %w", safe, err)
+		return nil, fmt.Errorf("%s %s: build request: %w", verb, safe, err)
 	}
 	req.Header.Set("User-Agent", c.cfg.UserAgent)
 	req.Header.Set("Accept", "*/*")
-	if r.ETag != "" {
-		req.Header.Set("If-None-Match", r.ETag)
+	req.Header.Set("Accept-Encoding", "gzip, br")
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		if r.ETag != "" {
+			req.Header.Set("If-None-Match", r.ETag)
+		}
+		if r.LastModified != "" {
+			req.Header.Set("If-Modified-Since", r.LastModified)
+		}
 	}
-	if r.LastModified != "" {
-		req.Header.Set("If-Modified-Since", r.LastModified)
+	if err := applyAuth(req, r.Auth); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", verb, safe, err)
 	}
-	// Accept-Encoding is left to the transport: it asks for gzip and
-	// decodes it only when the caller has not set the header.
 
-	hc := c.guarded
+	t := c.guarded
 	if r.AllowPrivate {
-		hc = c.open
+		t = c.open
 	}
+	// One http.Client per request, sharing the transport (and so its
+	// kept-alive connections): the redirect policy needs this request's
+	// credentials.
+	hc := &http.Client{Transport: t, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		return c.checkRedirect(req, via, r.Auth)
+	}}
 	start := time.Now()
+	dog := startWatchdog(c.cfg.IdleTimeout, stall)
+	defer dog.stop()
 	resp, err := hc.Do(req)
 	if err != nil {
-		err = c.requestError(ctx, reqCtx, safe, err)
-		c.log.DebugContext(ctx, "fetch failed", "url", safe, "duration", time.Since(start), "err", err)
+		err = c.requestError(ctx, reqCtx, verb, safe, err)
+		c.log.DebugContext(ctx, "fetch failed", "method", method, "url", safe, "duration", time.Since(start), "err", err)
 		return nil, err
 	}
 	defer resp.Body.Close()
 
-	out, err := c.readResponse(resp, r)
+	out, err := c.readResponse(resp, r, dog, form != nil)
 	if err != nil {
 		// A StatusError already names the URL.
 		if _, ok := err.(*StatusError); !ok {
-			err = c.requestError(ctx, reqCtx, safe, err)
+			err = c.requestError(ctx, reqCtx, verb, safe, err)
 		}
-		c.log.DebugContext(ctx, "fetch failed", "url", safe, "status", resp.StatusCode, "duration", time.Since(start), "err", err)
+		c.log.DebugContext(ctx, "fetch failed", "method", method, "url", safe, "status", resp.StatusCode, "duration", time.Since(start), "err", err)
 		return nil, err
 	}
-	c.log.DebugContext(ctx, "fetched", "url", safe, "status", out.StatusCode,
+	c.log.DebugContext(ctx, "fetched", "method", method, "url", safe, "status", out.StatusCode,
 		"bytes", len(out.Body), "duration", time.Since(start))
 	return out, nil
 }
 
-func (c *Client) readResponse(resp *http.Response, r *Request) (*Response, error) {
+func (c *Client) readResponse(resp *http.Response, r *Request, dog *watchdog, posted bool) (*Response, error) {
+	dog.progress()
 	out := &Response{
 		StatusCode:   resp.StatusCode,
 		ContentType:  resp.Header.Get("Content-Type"),
 		ETag:         resp.Header.Get("ETag"),
 		LastModified: resp.Header.Get("Last-Modified"),
-		FinalURL:     resp.Request.URL.String(),
+		FinalURL:     withoutAuthQuery(resp.Request.URL, r.Auth),
+		Header:       resp.Header.Clone(),
 	}
 	switch {
-	case resp.StatusCode == http.StatusNotModified:
+	case resp.StatusCode == http.StatusNotModified && !posted:
+		if r.ETag == "" && r.LastModified == "" {
+			return nil, ErrUnsolicitedNotModified
+		}
 		out.NotModified = true
 		if out.ETag == "" {
 			out.ETag = r.ETag
@@ -298,60 +389,86 @@ func (c *Client) readResponse(resp *http.Response, r *Request) (*Response, error
 		// Drain a little so the connection can be reused; a large error
 		// page is not worth the wait.
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
-		return nil, &StatusError{Code: resp.StatusCode, URL: Redact(out.FinalURL)}
+		se := &StatusError{Code: resp.StatusCode, URL: Redact(out.FinalURL)}
+		if se.Code == http.StatusTooManyRequests || se.Code == http.StatusServiceUnavailable {
+			se.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		}
+		return nil, se
 	}
-	limit := c.cfg.MaxBytes
-	if resp.ContentLength > limit {
+
+	codings := contentEncodings(resp.Header.Get("Content-Encoding"))
+	limit, hint := c.cfg.MaxBytes, resp.ContentLength
+	if len(codings) > 0 {
+		if resp.ContentLength > c.cfg.MaxWireBytes {
+			return nil, &TooLargeError{Limit: c.cfg.MaxWireBytes, Compressed: true}
+		}
+		// The declared length is of the encoded body: no guide to the
+		// decoded size.
+		hint = -1
+	} else if resp.ContentLength > limit {
 		return nil, &TooLargeError{Limit: limit}
 	}
-	body, err := readAtMost(resp.Body, resp.ContentLength, limit)
+	wire := &wireReader{
+		r: resp.Body, limit: c.cfg.MaxWireBytes, dog: dog, start: time.Now(),
+		minRate: c.cfg.MinRate, grace: c.cfg.MinRateGrace,
+	}
+	decoded, err := decodeBody(wire, codings)
 	if err != nil {
-		return nil, err
+		return nil, wire.breach(err)
+	}
+	body, err := readAtMost(decoded, hint, limit)
+	if err != nil {
+		return nil, wire.breach(err)
+	}
+	if len(codings) > 0 {
+		// A decoder stops at its own end marker; what follows on the wire
+		// (a chunked trailer, say) must be read for the connection to be
+		// reused.
+		_, _ = io.CopyN(io.Discard, wire, 4<<10)
+		out.Header.Del("Content-Encoding")
+		out.Header.Del("Content-Length")
 	}
 	out.Body = body
 	return out, nil
 }
 
-// readAtMost reads body whole when it is at most limit bytes. It reads at
-// most limit+1 bytes: one more than allowed is how an oversize body without a
-// Content-Length is told apart from one exactly at the limit.
-func readAtMost(body io.Reader, contentLength, limit int64) ([]byte, error) {
-	capacity := int64(32 << 10)
-	if contentLength >= 0 {
-		capacity = contentLength + 1
+// parseRetryAfter reads Retry-After: delay-seconds or an HTTP-date. A
+// missing, malformed or past value is 0.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
 	}
-	buf := make([]byte, 0, min(capacity, limit+1))
-	lr := io.LimitReader(body, limit+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := lr.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if int64(len(buf)) > limit {
-			return nil, &TooLargeError{Limit: limit}
-		}
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read body: %w", err)
-		}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		// A century is longer than any wait worth honouring, and keeps
+		// the multiplication from overflowing.
+		const most = 100 * 365 * 24 * 60 * 60
+		return time.Duration(min(max(secs, 0), most)) * time.Second
 	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now).Round(time.Second)
+	}
+	return 0
 }
 
 // requestError rewrites an error of Do or of the body read: it drops
-// url.Error (it repeats the unredacted URL) and names the timeout as ours
-// when our deadline, not the caller's, ended the request.
-func (c *Client) requestError(parent, reqCtx context.Context, safe string, err error) error {
+// url.Error (it repeats the unredacted URL) and names the timeout or the
+// stalled transfer as ours when our deadline or watchdog, not the caller's
+// context, ended the request.
+func (c *Client) requestError(parent, reqCtx context.Context, verb, safe string, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	if parent.Err() == nil && errors.Is(reqCtx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("get %s: %w: no complete response within %s", safe, ErrTimeout, c.cfg.Timeout)
+	if parent.Err() == nil {
+		if cause := context.Cause(reqCtx); errors.Is(cause, ErrSlowTransfer) {
+			return fmt.Errorf("%s %s: %w", verb, safe, cause)
+		}
+		if errors.Is(reqCtx.Err(), context.DeadlineExceeded) {
+			return fmt.Errorf("%s %s: %w: no complete response within %s", verb, safe, ErrTimeout, c.cfg.Timeout)
+		}
 	}
-	return fmt.Errorf("get %s: %w", safe, err)
+	return fmt.Errorf("%s %s: %w", verb, safe, err)
 }
 
 // Redact returns raw fit for logs and error messages: user information and

@@ -27,19 +27,27 @@ func (e *BlockedAddressError) Error() string {
 	return fmt.Sprintf("refusing to connect to %s address %s: private addresses are not allowed for this source", e.Kind, e.Addr)
 }
 
-// refusePrivate is a net.Dialer Control func. It runs after DNS resolution,
-// on the address actually dialled, for the first request and every redirect
-// alike, so neither a DNS name pointing inwards nor a redirect slips past.
-func refusePrivate(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("refusing to connect to %q: cannot check the address: %w", address, err)
+// refuse returns a net.Dialer Control func refusing every address blocked
+// names a kind for. It runs after DNS resolution, on the address actually
+// dialled, for the first request and every redirect alike, so neither a DNS
+// name pointing inwards nor a redirect slips past.
+func refuse(blocked func(netip.Addr) string) func(network, address string, _ syscall.RawConn) error {
+	return func(network, address string, _ syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return fmt.Errorf("refusing to connect to %q: cannot check the address: %w", address, err)
+		}
+		addr := ap.Addr().Unmap()
+		if kind := blocked(addr); kind != "" {
+			return &BlockedAddressError{Addr: addr, Kind: kind}
+		}
+		return nil
 	}
-	addr := ap.Addr().Unmap()
-	if kind := blockedKind(addr); kind != "" {
-		return &BlockedAddressError{Addr: addr, Kind: kind}
-	}
-	return nil
+}
+
+// refusePrivate is the guard of every Client made by New.
+func refusePrivate(network, address string, c syscall.RawConn) error {
+	return refuse(blockedKind)(network, address, c)
 }
 
 // blockedKind names the kind of a non-public address, or returns "" for an
