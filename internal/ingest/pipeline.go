@@ -13,7 +13,9 @@ import (
 	"github.com/wiredesk/wiredesk/internal/apply"
 	"github.com/wiredesk/wiredesk/internal/decode"
 	"github.com/wiredesk/wiredesk/internal/store"
+	"github.com/wiredesk/wiredesk/internal/story"
 	"github.com/wiredesk/wiredesk/internal/wire"
+	"github.com/wiredesk/wiredesk/internal/wire/apmedia"
 )
 
 // Pipeline is the path every payload takes, whatever channel brought it:
@@ -49,6 +51,12 @@ type DeliverParams struct {
 	// Format is the source's configured wire format; empty detects it.
 	Format   string
 	Location *time.Location
+	// FollowCursor is set by the poller: when the payload is a page of a
+	// cursor feed (AP Media API, whose pages name their next_page), the
+	// page's items are applied in one transaction that also stores the
+	// next page as the source's cursor, so a crash keeps both or neither.
+	// Needs SourceID.
+	FollowCursor bool
 }
 
 // DeliverResult counts what one delivery did.
@@ -66,6 +74,10 @@ type DeliverResult struct {
 	// apply; the rest of the delivery went through.
 	Skipped    []string
 	IDsDerived bool
+	// CursorStored is set when the payload was a cursor feed page and its
+	// next page, NextCursor ("" for none), was stored with its items.
+	CursorStored bool
+	NextCursor   string
 }
 
 // Summary is a one-line account of the delivery, as `wiredesk ingest` prints.
@@ -120,6 +132,14 @@ func (p *Pipeline) Deliver(ctx context.Context, dp *DeliverParams) (*DeliverResu
 		return res, fmt.Errorf("delivery %d from %s: %w", d.ID, dp.Origin, err)
 	}
 	deliveryID := d.ID
+	if dp.FollowCursor && dp.SourceID != nil && decoded.Format == apmedia.Format {
+		if err := p.applyPage(ctx, dp, d.ID, decoded.Items, res); err != nil {
+			p.finish(ctx, d.ID, decoded.Format, res.Items, err)
+			return res, fmt.Errorf("delivery %d from %s: %w", d.ID, dp.Origin, err)
+		}
+		p.finish(ctx, d.ID, decoded.Format, res.Items, nil)
+		return res, nil
+	}
 	for i := range decoded.Items {
 		it := &decoded.Items[i]
 		if it.IDDerived {
@@ -140,19 +160,58 @@ func (p *Pipeline) Deliver(ctx context.Context, dp *DeliverParams) (*DeliverResu
 			res.Skipped = append(res.Skipped, fmt.Sprintf("item %d: %v", i, err))
 			continue
 		}
-		switch r.Outcome {
-		case apply.Created:
-			res.Created++
-		case apply.Updated:
-			res.Updated++
-		case apply.Recorded:
-			res.Recorded++
-		case apply.Unchanged:
-			res.Unchanged++
-		}
+		res.count(r.Outcome)
 	}
 	p.finish(ctx, d.ID, decoded.Format, res.Items, nil)
 	return res, nil
+}
+
+func (r *DeliverResult) count(o apply.Outcome) {
+	switch o {
+	case apply.Created:
+		r.Created++
+	case apply.Updated:
+		r.Updated++
+	case apply.Recorded:
+		r.Recorded++
+	case apply.Unchanged:
+		r.Unchanged++
+	}
+}
+
+// applyPage applies a cursor feed page: its usable items and its next page
+// as the source's cursor, in one transaction. Items without identity are
+// skipped and named, as elsewhere; any other failure stores nothing, and
+// the same page is fetched again.
+func (p *Pipeline) applyPage(ctx context.Context, dp *DeliverParams, deliveryID int64, items []story.Item, res *DeliverResult) error {
+	next, _ := apmedia.NextPage(dp.Body)
+	batch := make([]*apply.Params, 0, len(items))
+	for i := range items {
+		it := &items[i]
+		if err := apply.CheckIdentity(it); err != nil {
+			res.Skipped = append(res.Skipped, fmt.Sprintf("item %d: %v", i, err))
+			continue
+		}
+		if it.IDDerived {
+			res.IDsDerived = true
+		}
+		batch = append(batch, &apply.Params{Item: it, DeliveryID: &deliveryID, SourceName: dp.SourceName})
+	}
+	sourceID := *dp.SourceID
+	results, err := p.applier.ApplyAll(ctx, &apply.ApplyAllParams{
+		Items: batch,
+		After: func(ctx context.Context, tx store.Tx) error {
+			return tx.SetSourceCursor(ctx, &store.SetSourceCursorParams{SourceID: sourceID, Cursor: next})
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("apply page with its cursor: %w", err)
+	}
+	for _, r := range results {
+		res.count(r.Outcome)
+	}
+	res.CursorStored, res.NextCursor = true, next
+	return nil
 }
 
 // finish records the delivery's outcome. Failing to record it loses no

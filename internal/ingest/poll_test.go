@@ -51,7 +51,14 @@ func newFixture(t *testing.T, s store.Store) *fixture {
 	f := &fixture{store: s, now: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
 	clock := func() time.Time { return f.now }
 	p := ingest.NewPipeline(s, apply.New(s, nil, clock), nil, clock)
-	f.poller = ingest.NewPoller(s, fetch.New(fetch.Config{Timeout: 5 * time.Second, MaxBytes: 10 << 20}), p, nil, clock)
+	poller, err := ingest.NewPoller(ingest.PollerConfig{
+		Store: s, Fetcher: fetch.New(fetch.Config{Timeout: 5 * time.Second, MaxBytes: 10 << 20}), Pipeline: p, Now: clock,
+		Jitter: func(d time.Duration) time.Duration { return d },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.poller = poller
 	return f
 }
 

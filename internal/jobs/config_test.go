@@ -115,42 +115,6 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-func TestDueSources(t *testing.T) {
-	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
-
-	tests := []struct {
-		name    string
-		sources []*store.Source
-		want    []int64
-	}{
-		{name: "no sources", sources: nil, want: nil},
-		{name: "never attempted is due", sources: []*store.Source{{ID: 1}}, want: []int64{1}},
-		{name: "next attempt in the past is due", sources: []*store.Source{{ID: 2, NextAttemptAt: at(-time.Second)}}, want: []int64{2}},
-		{name: "next attempt exactly now is due", sources: []*store.Source{{ID: 3, NextAttemptAt: at(0)}}, want: []int64{3}},
-		{name: "next attempt in the future is not due", sources: []*store.Source{{ID: 4, NextAttemptAt: at(time.Millisecond)}}, want: nil},
-		{name: "paused is never due", sources: []*store.Source{{ID: 5, Paused: true}, {ID: 6, Paused: true, NextAttemptAt: at(-time.Hour)}}, want: nil},
-		{
-			name: "mixed keeps list order",
-			sources: []*store.Source{
-				{ID: 10, NextAttemptAt: at(time.Hour)},
-				{ID: 11},
-				{ID: 12, Paused: true},
-				{ID: 13, NextAttemptAt: at(-time.Minute)},
-			},
-			want: []int64{11, 13},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := dueSources(tt.sources, now)
-			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("dueSources() mismatch (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
 func TestJobArgsInsertOpts(t *testing.T) {
 	// The kinds are stored in River's tables, and the unique states decide
 	// whether a source can be polled twice at once: both are contracts.

@@ -1,7 +1,9 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,6 +18,19 @@ const (
 	kindPollSource    = "poll_source"
 	kindSchedulePolls = "schedule_polls"
 )
+
+// queuePoll is the River queue polls run in, with Config.PollWorkers.
+const queuePoll = "poll"
+
+// pollLease is how long a source claimed by a scan stays out of the next
+// scans when its poll records nothing (the process died, the database was
+// down): then it is due again. A poll that runs ends the claim itself.
+const pollLease = 2 * time.Minute
+
+// maxBatchesPerScan bounds one scan, so that a scan finishes and the next
+// one, a ScanInterval later, goes on; with the default batch that is
+// 10,000 sources a scan.
+const maxBatchesPerScan = 20
 
 // whileQueuedOrRunning returns the states in which a job blocks an
 // identical one. River needs at least these four; finished jobs (completed,
@@ -47,16 +62,24 @@ func (PollSourceArgs) Kind() string { return kindPollSource }
 // (NextAttemptAt), and schedule_polls enqueues the source again when that
 // time comes. River's retries would poll on a second, unrelated schedule,
 // hammering a failing feed and counting each failure twice. If Poll fails
-// before it could record anything (the database is down), the source stays
-// due and the next scan retries it, one ScanInterval later.
+// before it could record anything (the database is down), the source is
+// due again once its claim (pollLease) is over.
 func (PollSourceArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{
 		MaxAttempts: 1,
+		Queue:       queuePoll,
 		UniqueOpts: river.UniqueOpts{
 			ByArgs:  true,
 			ByState: whileQueuedOrRunning(),
 		},
 	}
+}
+
+// pollAgain is what a poll that did not start says about when to try
+// again (ingest.HostBusyError): the job is put back in the queue for that
+// long rather than counted as a failure.
+type pollAgain interface {
+	PollAgainIn() time.Duration
 }
 
 type pollSourceWorker struct {
@@ -65,7 +88,14 @@ type pollSourceWorker struct {
 }
 
 func (w *pollSourceWorker) Work(ctx context.Context, job *river.Job[PollSourceArgs]) error {
-	if err := w.poll(ctx, job.Args.SourceID); err != nil {
+	err := w.poll(ctx, job.Args.SourceID)
+	var again pollAgain
+	if errors.As(err, &again) {
+		// Snoozing does not use up the job's one attempt, and the job
+		// stays unique for its source meanwhile.
+		return river.JobSnooze(max(again.PollAgainIn(), 0))
+	}
+	if err != nil {
 		// Returned so River keeps it on the discarded job for inspection.
 		return fmt.Errorf("poll source %d: %w", job.Args.SourceID, err)
 	}
@@ -97,40 +127,49 @@ type schedulePollsWorker struct {
 }
 
 func (w *schedulePollsWorker) Work(ctx context.Context, job *river.Job[SchedulePollsArgs]) error {
-	sources, err := w.runner.cfg.Store.ListSources(ctx)
-	if err != nil {
-		return fmt.Errorf("schedule polls: list sources: %w", err)
-	}
-	due := dueSources(sources, time.Now())
-	if len(due) == 0 {
-		return nil
-	}
-	params := make([]river.InsertManyParams, len(due))
-	for i, id := range due {
-		params[i] = river.InsertManyParams{Args: PollSourceArgs{SourceID: id}}
-	}
-	res, err := w.runner.client.InsertMany(ctx, params)
-	if err != nil {
-		return fmt.Errorf("schedule polls: enqueue %d: %w", len(params), err)
-	}
-	for _, r := range res {
-		w.runner.logEnqueued(ctx, r)
-	}
-	return nil
+	_, err := w.runner.scheduleDue(ctx, time.Now())
+	return err
 }
 
-// dueSources returns the ids of the sources to poll at now: not paused, and
-// never attempted or with their next attempt not after now.
-func dueSources(sources []*store.Source, now time.Time) []int64 {
-	var due []int64
-	for _, s := range sources {
-		if s.Paused {
-			continue
+// scheduleDue claims the sources due at now, a batch at a time, and
+// enqueues a poll of each in the transaction that claims it: a claimed
+// source always has its poll queued, and a scan that fails leaves no claim.
+// The store's due index makes a scan cost what is due, not how many
+// sources there are. It returns how many sources it claimed.
+func (r *Runner) scheduleDue(ctx context.Context, now time.Time) (int, error) {
+	batch := cmp.Or(r.cfg.ScanBatch, DefaultScanBatch)
+	total := 0
+	for range maxBatchesPerScan {
+		var claimed int
+		err := r.cfg.Store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			due, err := tx.ClaimDueSources(ctx, &store.ClaimDueSourcesParams{Now: now, Limit: batch, Lease: pollLease})
+			if err != nil {
+				return err
+			}
+			claimed = len(due)
+			if len(due) == 0 {
+				return nil
+			}
+			params := make([]river.InsertManyParams, len(due))
+			for i, d := range due {
+				params[i] = river.InsertManyParams{Args: PollSourceArgs{SourceID: d.ID}}
+			}
+			res, err := r.insertManyTx(ctx, tx, params)
+			if err != nil {
+				return fmt.Errorf("enqueue %d polls: %w", len(params), err)
+			}
+			for _, j := range res {
+				r.logEnqueued(ctx, j)
+			}
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("schedule polls: %w", err)
 		}
-		if s.NextAttemptAt != nil && s.NextAttemptAt.After(now) {
-			continue
+		total += claimed
+		if claimed < batch {
+			break
 		}
-		due = append(due, s.ID)
 	}
-	return due
+	return total, nil
 }

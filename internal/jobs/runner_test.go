@@ -577,15 +577,16 @@ func (c *scanTally) wait(ctx context.Context, n int64) error {
 	return nil
 }
 
-// scanCountingStore adds each scan for due sources to a tally.
+// scanCountingStore adds each scan for due sources to a tally: a scan is
+// a transaction claiming due sources, and nothing else here writes in one.
 type scanCountingStore struct {
 	store.Store
 	tally *scanTally
 }
 
-func (c *scanCountingStore) ListSources(ctx context.Context) ([]*store.Source, error) {
+func (c *scanCountingStore) InTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
 	c.tally.scans.Add(1)
-	return c.Store.ListSources(ctx)
+	return c.Store.InTx(ctx, fn)
 }
 
 // TestTwoRunnersPollDueSourceOnce stands for two wiredesk processes on one
