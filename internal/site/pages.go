@@ -22,14 +22,38 @@ type page struct {
 	// Lang is the document's language: the story's on a story page, so
 	// screen readers voice the agency's words right; "en" when empty.
 	Lang string
+	// Sections is the header's navigation; empty on pages that do not
+	// read the store (errors).
+	Sections []navLink
+	// Query is the text of the header's search box.
+	Query string
+	// Head is what search engines and link previews read.
+	Head headMeta
 }
 
-type homePage struct {
+// navLink is one entry of the header's navigation.
+type navLink struct {
+	Name    string
+	URL     string
+	Current bool
+}
+
+// listPage is a newest-first list of stories: the home page, a section, a
+// tag.
+type listPage struct {
 	page
+	// Kind says what the list is of ("Section", "Place"...), above the
+	// heading; empty on the home page.
+	Kind    string
+	Heading string
 	Stories []storySummary
+	// NewestURL leads back to the first page, from any later one;
+	// OlderURL to the page after this one, when there are more stories.
+	NewestURL string
+	OlderURL  string
 }
 
-// storySummary is one entry of the home page's list.
+// storySummary is one entry of a list of stories.
 type storySummary struct {
 	URL       string
 	Headline  string
@@ -66,6 +90,11 @@ type storyPage struct {
 	Provenance     string
 	AgencyLink     string
 	OriginalURL    string
+	// Section links the section the story is filed under, when any.
+	Section *navLink
+	// Tags link the tag pages of the story's subjects, places, people and
+	// organisations.
+	Tags []tagLink
 }
 
 type errorPage struct {
@@ -81,11 +110,12 @@ func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{
 		"datetime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"showtime": showTime,
+		"words":    store.SearchTerms,
 	}
 	pages := make(map[string]*template.Template)
 	// Each page is its own template set, parsed with the layout, so every
 	// page can define the layout's "main" block.
-	for _, name := range []string{"home", "story", "history", "error"} {
+	for _, name := range []string{"list", "search", "story", "history", "error"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse %s page template: %w", name, err)
@@ -113,12 +143,59 @@ func (s *Site) render(w http.ResponseWriter, name string, data any) error {
 	return err
 }
 
+// listLimit is how many stories a page of a list shows.
+const listLimit = 50
+
 func (s *Site) serveHome(w http.ResponseWriter, r *http.Request) error {
-	stories, err := s.store.ListStories(r.Context(), &store.ListStoriesParams{Limit: homeLimit})
+	return s.serveList(w, r, &listSpec{path: "/", title: s.siteName, heading: "Latest stories"})
+}
+
+// listSpec says which stories a list page shows and how it is titled.
+type listSpec struct {
+	// path is the page's path, which its paging links add a cursor to.
+	path           string
+	title, heading string
+	kind           string
+	filter         store.ListStoriesParams
+	// section is the section shown, marked in the navigation.
+	section string
+	// emptyNotFound makes a first page without stories a 404: a section
+	// nothing is filed under is not a page.
+	emptyNotFound bool
+}
+
+// serveList renders a page of a newest-first list: listLimit stories
+// after the ?before= cursor, with a link to the next page when there is
+// one (asking for one story more than is shown tells).
+func (s *Site) serveList(w http.ResponseWriter, r *http.Request, spec *listSpec) error {
+	before, err := parseCursor(r.URL.Query().Get("before"))
 	if err != nil {
-		return fmt.Errorf("list stories for home page: %w", err)
+		return err
 	}
-	hp := homePage{page: page{SiteName: s.siteName, Title: s.siteName}}
+	filter := spec.filter
+	filter.Before, filter.Limit = before, listLimit+1
+	stories, err := s.store.ListStories(r.Context(), &filter)
+	if err != nil {
+		return fmt.Errorf("list stories for %s: %w", spec.path, err)
+	}
+	more := len(stories) > listLimit
+	if more {
+		stories = stories[:listLimit]
+	}
+	if len(stories) == 0 && before == nil && spec.emptyNotFound {
+		return fmt.Errorf("no stories for %s: %w", spec.path, store.ErrNotFound)
+	}
+	pg, err := s.newPage(r, spec.title, spec.section)
+	if err != nil {
+		return err
+	}
+	lp := listPage{page: pg, Kind: spec.kind, Heading: spec.heading}
+	canonical := spec.path
+	if before != nil {
+		lp.NewestURL = spec.path
+		canonical = pageURL(spec.path, url.Values{"before": {formatCursor(*before)}})
+	}
+	lp.Head = headMeta{Canonical: s.baseURL(r) + canonical}
 	for _, st := range stories {
 		// ListStories promises visible stories only; checking again
 		// costs nothing and keeps a killed story off the page if a
@@ -126,21 +203,72 @@ func (s *Site) serveHome(w http.ResponseWriter, r *http.Request) error {
 		if !st.State.Visible() || st.Current == nil {
 			continue
 		}
-		it := st.Current
-		sum := storySummary{
-			URL:       storyURL(st),
-			Headline:  headline(st),
-			Lang:      it.Language,
-			Agency:    st.Agency,
-			Published: st.PublishedAt,
-			Excerpt:   excerpt(it, s.policy.Text),
-		}
-		if it.Dateline != nil {
-			sum.Place = it.Dateline.Place
-		}
-		hp.Stories = append(hp.Stories, sum)
+		lp.Stories = append(lp.Stories, s.summary(st))
 	}
-	return s.render(w, "home", hp)
+	if more {
+		last := stories[len(stories)-1]
+		lp.OlderURL = pageURL(spec.path, url.Values{"before": {formatCursor(store.StoryCursor{PublishedAt: last.PublishedAt, ID: last.ID})}})
+	}
+	return s.render(w, "list", lp)
+}
+
+// summary is a story as lists show it.
+func (s *Site) summary(st *story.Story) storySummary {
+	it := st.Current
+	sum := storySummary{
+		URL:       storyURL(st),
+		Headline:  headline(st),
+		Lang:      it.Language,
+		Agency:    st.Agency,
+		Published: st.PublishedAt,
+		Excerpt:   excerpt(it, s.policy.Text),
+	}
+	if it.Dateline != nil {
+		sum.Place = it.Dateline.Place
+	}
+	return sum
+}
+
+// newPage is the part of a page every page shares: the site's name, the
+// title and the navigation, with section marked as the current one.
+func (s *Site) newPage(r *http.Request, title, section string) (page, error) {
+	sections, err := s.store.ListSections(r.Context())
+	if err != nil {
+		return page{}, fmt.Errorf("list sections for the navigation: %w", err)
+	}
+	pg := page{SiteName: s.siteName, Title: title}
+	for _, name := range sections {
+		pg.Sections = append(pg.Sections, navLink{Name: sectionTitle(name), URL: sectionURL(name), Current: name == section})
+	}
+	return pg, nil
+}
+
+// pageURL is path with the query q.
+func pageURL(path string, q url.Values) string {
+	if len(q) == 0 {
+		return path
+	}
+	return path + "?" + q.Encode()
+}
+
+// formatCursor writes a position in a newest-first list for ?before=: the
+// publication time in microseconds since 1970 and the story id.
+func formatCursor(c store.StoryCursor) string {
+	return strconv.FormatInt(c.PublishedAt.UnixMicro(), 10) + "-" + strconv.FormatInt(c.ID, 10)
+}
+
+// parseCursor reads ?before=; nil when empty.
+func parseCursor(raw string) (*store.StoryCursor, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	micros, id, ok := strings.Cut(raw, "-")
+	us, err1 := strconv.ParseInt(micros, 10, 64)
+	n, err2 := strconv.ParseInt(id, 10, 64)
+	if !ok || err1 != nil || err2 != nil || us < 0 || n <= 0 {
+		return nil, &badRequestError{reason: fmt.Sprintf("page cursor %q is not a time and a story id", raw)}
+	}
+	return &store.StoryCursor{PublishedAt: time.UnixMicro(us).UTC(), ID: n}, nil
 }
 
 // visibleStory loads the story named by the request's {id}, answering for
@@ -185,8 +313,13 @@ func (s *Site) serveStory(w http.ResponseWriter, r *http.Request) error {
 	}
 	it := st.Current
 	note, correction := correctionNote(it)
+	pg, err := s.newPage(r, headline(st)+" | "+s.siteName, st.Section)
+	if err != nil {
+		return err
+	}
+	pg.Lang = it.Language
 	sp := storyPage{
-		page:           page{SiteName: s.siteName, Title: headline(st) + " | " + s.siteName, Lang: it.Language},
+		page:           pg,
 		Headline:       headline(st),
 		Dateline:       dateline(it.Dateline),
 		Byline:         strings.TrimSpace(it.Byline),
@@ -195,7 +328,7 @@ func (s *Site) serveStory(w http.ResponseWriter, r *http.Request) error {
 		AlsoReportedBy: strings.Join(st.AlsoReportedBy, ", "),
 		Correction:     correction,
 		CorrectionNote: note,
-		Provenance:     strings.ReplaceAll(s.provenance, "{agency}", st.Agency),
+		Provenance:     provenanceLine(s.provenance, st),
 		AgencyLink:     webLink(it.Link),
 		OriginalURL:    fmt.Sprintf("/story/%d/original", st.ID),
 	}
@@ -222,6 +355,11 @@ func (s *Site) serveStory(w http.ResponseWriter, r *http.Request) error {
 	if st.DeliveryID == 0 {
 		sp.OriginalURL = ""
 	}
+	if st.Section != "" {
+		sp.Section = &navLink{Name: sectionTitle(st.Section), URL: sectionURL(st.Section)}
+	}
+	sp.Tags = tagLinks(store.TagsOf(it))
+	sp.Head = s.storyMeta(r, st, &sp)
 	return s.render(w, "story", sp)
 }
 
@@ -395,4 +533,14 @@ func paragraphs(text string) []string {
 		}
 	}
 	return out
+}
+
+// provenanceLine is the line saying how a story's text got to the page. An
+// edited story says so and names its editor (DESIGN §4 rule 10) instead of
+// claiming the agency's words went out unchanged.
+func provenanceLine(template string, st *story.Story) string {
+	if st.EditedBy != "" {
+		return fmt.Sprintf("From the %s feed, edited by %s.", st.Agency, st.EditedBy)
+	}
+	return strings.ReplaceAll(template, "{agency}", st.Agency)
 }

@@ -333,8 +333,11 @@ func TestMarkupInAgencyCopyIsDefused(t *testing.T) {
 				if !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
 					t.Errorf("headline not shown escaped:\n%s", body)
 				}
+				// The story page's JSON-LD data block is the one script
+				// element a page may have; agency copy breaking out of it
+				// would leave a second "<script" behind.
 				for _, unsafe := range []string{"<script", "onerror"} {
-					if strings.Contains(body, unsafe) {
+					if strings.Contains(jsonLD.ReplaceAllString(body, ""), unsafe) {
 						t.Errorf("page contains %q:\n%s", unsafe, body)
 					}
 				}
@@ -486,4 +489,29 @@ func TestConfigValidate(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults mismatch (-want +got):\n%s", diff)
 	}
+}
+
+// An edited story must not claim the agency's words went out unchanged: its
+// provenance line names the editor instead.
+func TestProvenanceNamesTheEditor(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s store.Store) {
+		id := putStory(t, s, version{item: item("Harbour Wire", "ed-1", "Storm closes harbour"), state: story.Published, at: t0})
+		if err := s.InTx(context.Background(), func(ctx context.Context, tx store.Tx) error {
+			return tx.SetEditedBy(ctx, id, "ann")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := s.GetStory(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := serve(newSite(t, s, io.Discard), httptest.NewRequest(http.MethodGet, storyURL(st), nil))
+		body := rec.Body.String()
+		if want := `<p class="provenance">From the Harbour Wire feed, edited by ann.</p>`; !strings.Contains(body, want) {
+			t.Errorf("edited story page lacks %s", want)
+		}
+		if strings.Contains(body, "without changes to its text") {
+			t.Error("edited story page still claims the text is unchanged")
+		}
+	})
 }

@@ -150,15 +150,8 @@ func (s *Store) ListStories(ctx context.Context, p *store.ListStoriesParams) ([]
 	}
 	limit = min(limit, maxListLimit)
 
-	var (
-		rows pgx.Rows
-		err  error
-	)
-	if p.Before == nil {
-		rows, err = s.pool.Query(ctx, listFirstPage, limit)
-	} else {
-		rows, err = s.pool.Query(ctx, listPageAfter, limit, dbTime(p.Before.PublishedAt), p.Before.ID)
-	}
+	q, args := listStoriesQuery(p, limit)
+	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list stories: %w", err)
 	}
@@ -336,7 +329,7 @@ func (t *tx) SetCurrent(ctx context.Context, p *store.SetCurrentParams) error {
 	if err := oneRow(tag, err); err != nil {
 		return fmt.Errorf("set current version %d of story %d: %w", p.VersionID, p.StoryID, err)
 	}
-	return nil
+	return t.indexCurrent(ctx, p.StoryID, p.VersionID)
 }
 
 // oneRow turns a statement that touched no row into store.ErrNotFound.

@@ -159,15 +159,8 @@ func (s *Store) ListStories(ctx context.Context, p *store.ListStoriesParams) ([]
 	}
 	limit = min(limit, maxListLimit)
 
-	var (
-		rows *sql.Rows
-		err  error
-	)
-	if p.Before == nil {
-		rows, err = s.reader.QueryContext(ctx, listFirstPage, limit)
-	} else {
-		rows, err = s.reader.QueryContext(ctx, listPageAfter, formatTime(dbTime(p.Before.PublishedAt)), p.Before.ID, limit)
-	}
+	q, args := listStoriesQuery(p, limit)
+	rows, err := s.reader.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list stories: %w", err)
 	}
@@ -374,7 +367,7 @@ func (t *tx) SetCurrent(ctx context.Context, p *store.SetCurrentParams) error {
 	if err := oneRow(res, err); err != nil {
 		return fmt.Errorf("set current version %d of story %d: %w", p.VersionID, p.StoryID, err)
 	}
-	return nil
+	return t.indexCurrent(ctx, p.StoryID, p.VersionID)
 }
 
 // oneRow turns an UPDATE that touched no row into store.ErrNotFound.
