@@ -230,10 +230,20 @@ func g2Item(version int, status, headline, ednote, body string) string {
 </newsItem></itemSet></newsMessage>`, version, version, version, status, ednote, headline, body)
 }
 
+// storyOutputs are the outputs that list stories, besides the home page.
+var storyOutputs = []string{
+	"/section/news", "/search?q=aground",
+	"/feed.rss", "/feed.atom", "/feed.json",
+	"/section/news/feed.rss", "/section/news/feed.atom", "/section/news/feed.json",
+	"/sitemap-news.xml", "/sitemap-1.xml",
+}
+
 // TestKillTakesStoryDownEverywhere: an agency kill arriving on a polled
-// NewsML-G2 feed takes the story off the home page, answers 410 with the
-// agency's reason at its URL and its history, and a replay of the older
-// version does not bring it back.
+// NewsML-G2 feed takes the story off the home page, the section page,
+// search, every feed and the sitemaps, answers 410 with the agency's
+// reason at its URL and its history, and a replay of the older version
+// does not bring it back. Every output is fetched (and so cached) before
+// the kill.
 func TestKillTakesStoryDownEverywhere(t *testing.T) {
 	var mu sync.Mutex
 	payload := g2Item(1, "usable", "Ferry runs aground off Gull Point", "", "The ferry ran aground at dawn; all 40 passengers were taken off safely.")
@@ -259,6 +269,16 @@ func TestKillTakesStoryDownEverywhere(t *testing.T) {
 	base := "http://" + addr
 	links := waitForStories(t, base, 1, 20*time.Second, log)
 	storyURL := base + links[0]
+	// The story's permanent address, as feeds give it ("/story/1"), not
+	// followed by another digit.
+	storyRef := regexp.MustCompile(regexp.QuoteMeta(links[0][:strings.LastIndex(links[0], "/")]) + `\b`)
+	for _, p := range storyOutputs {
+		for range 2 {
+			if code, body := get(t, base+p); code != http.StatusOK || !storyRef.MatchString(body) {
+				t.Fatalf("%s before the kill: status %d, lists the story: %v", p, code, storyRef.MatchString(body))
+			}
+		}
+	}
 
 	setFeed(g2Item(2, "canceled", "KILL: Ferry runs aground off Gull Point", "Legal: wrong vessel named; do not use.", "This story has been withdrawn."))
 	gone := func() bool {
@@ -286,5 +306,12 @@ func TestKillTakesStoryDownEverywhere(t *testing.T) {
 	}
 	if _, home := get(t, base+"/"); strings.Contains(home, links[0]) || strings.Contains(home, "Gull Point") {
 		t.Error("home page still lists the killed story")
+	}
+	// A section left without stories may answer 404; a listing without
+	// the story is what counts.
+	for _, p := range storyOutputs {
+		if code, body := get(t, base+p); (code != http.StatusOK && code != http.StatusNotFound) || storyRef.MatchString(body) || strings.Contains(body, "Gull Point") {
+			t.Errorf("%s after the kill: status %d, still lists the story: %v", p, code, storyRef.MatchString(body))
+		}
 	}
 }

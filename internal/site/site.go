@@ -39,6 +39,8 @@ type Reader interface {
 	ListStories(ctx context.Context, p *store.ListStoriesParams) ([]*story.Story, error)
 	GetDelivery(ctx context.Context, id int64) (*store.Delivery, error)
 	ListVersions(ctx context.Context, storyID int64) ([]*store.Version, error)
+	outputReader
+	readingReader
 }
 
 // Config configures a Site.
@@ -55,6 +57,18 @@ type Config struct {
 	// got there; "{agency}" is replaced by the story's agency. Default
 	// DefaultProvenance.
 	Provenance string
+	// PublicURL is the site's address as readers reach it
+	// ("https://news.example"), for the absolute links of feeds and
+	// sitemaps. Default: the scheme and host of each request.
+	PublicURL string
+	// WebSubHub is the WebSub hub the feeds advertise (rel="hub"). Default
+	// none.
+	WebSubHub string
+	// SitemapPageSize is how many stories one paged sitemap lists. Default
+	// and maximum store.MaxSitemapEntries (50,000).
+	SitemapPageSize int
+	// Now is the clock of the news sitemap's window. Default time.Now.
+	Now func() time.Time
 }
 
 func (c *Config) validate() error {
@@ -72,6 +86,13 @@ func (c *Config) validate() error {
 	if c.Provenance == "" {
 		c.Provenance = DefaultProvenance
 	}
+	c.PublicURL = strings.TrimRight(strings.TrimSpace(c.PublicURL), "/")
+	if c.SitemapPageSize <= 0 || c.SitemapPageSize > store.MaxSitemapEntries {
+		c.SitemapPageSize = store.MaxSitemapEntries
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	return nil
 }
 
@@ -81,6 +102,7 @@ type Site struct {
 	logger     *slog.Logger
 	siteName   string
 	provenance string
+	out        outputSettings
 	// policy sanitizes every body at render time, whatever the store
 	// holds, so a policy fix reaches stories stored before it.
 	policy *sanitize.Policy
@@ -106,6 +128,7 @@ func New(cfg Config) (*Site, error) {
 		logger:     cfg.Logger,
 		siteName:   cfg.SiteName,
 		provenance: cfg.Provenance,
+		out:        outputSettingsOf(&cfg),
 		policy:     sanitize.New(),
 		pages:      pages,
 		css:        css,
@@ -120,6 +143,9 @@ func (s *Site) Register(mux *http.ServeMux) {
 		handler http.Handler
 	}{
 		{"GET /{$}", s.handle(s.serveHome)},
+		{"GET /section/{name}", s.handle(s.serveSection)},
+		{"GET /tag/{kind}/{slug}", s.handle(s.serveTag)},
+		{"GET /search", s.handle(s.serveSearch)},
 		{"GET /story/{id}", s.handle(s.serveStoryRedirect)},
 		{"GET /story/{id}/original", s.handle(s.serveOriginal)},
 		{"GET /story/{id}/history", s.handle(s.serveHistory)},
@@ -127,7 +153,10 @@ func (s *Site) Register(mux *http.ServeMux) {
 		{"GET /static/site.css", http.HandlerFunc(s.serveCSS)},
 		{"/", s.handle(s.serveNotFound)},
 	} {
-		mux.Handle(r.pattern, r.handler)
+		mux.Handle(r.pattern, withCacheControl(r.pattern, r.handler))
+	}
+	for _, r := range append(s.feedRoutes(), s.sitemapRoutes()...) {
+		mux.Handle(r.pattern, withCacheControl(r.pattern, r.handler))
 	}
 }
 
@@ -206,7 +235,7 @@ func (s *Site) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Cache-Control", errorCacheControl(ep.Status))
 	w.WriteHeader(ep.Status)
 	_, _ = w.Write(buf.Bytes())
 }
