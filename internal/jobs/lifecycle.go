@@ -37,11 +37,21 @@ type storyEventWorker struct {
 	runner *Runner
 }
 
-// Work hands the event to its consumers. None is configured yet (webhooks
-// and WebSub pings come with the outputs issue), so the event is logged and
-// completed: the job row itself is the durable record that it happened.
+// Work hands the event to its consumers: it queues a webhook delivery for
+// every subscriber that wants the event and asks for WebSub hub pings, in
+// one transaction (Runner.fanOut). Without Outputs configured the event is
+// only logged: the job row itself is the durable record that it happened.
+// The job's id orders the events of one story (they are enqueued under the
+// story's lock), so a late job of an older event is not delivered after a
+// newer one.
 func (w *storyEventWorker) Work(ctx context.Context, job *river.Job[StoryEventArgs]) error {
 	w.runner.logger.InfoContext(ctx, "story event", "event", job.Args.Event, "story", job.Args.StoryID, "version", job.Args.VersionKey)
+	if w.runner.cfg.Outputs == nil {
+		return nil
+	}
+	if err := w.runner.fanOut(ctx, job.ID, &job.Args); err != nil {
+		return fmt.Errorf("fan out %s event of story %d: %w", job.Args.Event, job.Args.StoryID, err)
+	}
 	return nil
 }
 
