@@ -23,6 +23,7 @@ vet: ## go vet
 
 test: ## all tests with the race detector; PostgreSQL tests skip unless reachable, and fail when CI=true and it is not
 	@if [ "$$CI" = "true" ]; then scripts/ensure-postgres; fi
+	@scripts/ensure-chromium
 	$(GO) test -race -count=1 -timeout 30m $(PKGS)
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 2m; about half an hour in all)
@@ -32,7 +33,12 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 2m; about half an hour
 	  done; \
 	done
 
-bench: ## run the Go benchmarks
+# BENCH_FLAGS go to `wiredesk bench`; add --database-url postgres://... for
+# PostgreSQL and --out FILE for a fragment to paste into BENCHMARKS.md.
+BENCH_FLAGS ?= --only decode,ingest,latency --items 100000
+
+bench: ## wiredesk bench (decode, ingest, push latency; BENCH_FLAGS), then the Go benchmarks
+	$(GO) run ./cmd/wiredesk bench $(BENCH_FLAGS)
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
 
 soak: ## the long reliability runs: SIGKILL during a 50,000-item ingest, 10,000 delivery orders

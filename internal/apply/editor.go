@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/wiredesk/wiredesk/internal/store"
 	"github.com/wiredesk/wiredesk/internal/story"
@@ -32,52 +33,62 @@ func (a *Applier) Restore(ctx context.Context, storyID int64, by string) (*Resul
 	now := a.now().UTC()
 	var res *Result
 	err := a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		// lockByID reads through the store's reader pool, which a write
-		// transaction does not block (SQLite WAL), then locks in tx.
-		st, err := lockByID(ctx, a.store, tx, storyID)
-		if err != nil {
-			return err
-		}
-		versions, err := tx.StoryVersions(ctx, st.ID)
-		if err != nil {
-			return err
-		}
-		var best *store.Version
-		for _, v := range versions {
-			if v.Item == nil || v.Item.PubStatus == story.Canceled {
-				continue
-			}
-			// Later rows win ties: arrival order when versions cannot be told apart.
-			if best == nil {
-				best = v
-				continue
-			}
-			if order, known := story.Compare(v.Item, best.Item); !known || order >= 0 {
-				best = v
-			}
-		}
-		if best == nil {
-			return ErrNothingToRestore
-		}
-		state := story.Decide(nil, best.Item, now).State
-		if err := tx.SetCurrent(ctx, &store.SetCurrentParams{
-			StoryID: st.ID, VersionID: best.ID, State: state, Reason: "restored by " + by, At: now,
-		}); err != nil {
-			return err
-		}
-		res = &Result{StoryID: st.ID, VersionKey: best.Key, Outcome: Updated, State: state, Event: EventRestored}
-		if a.events != nil {
-			if err := a.events.StoryEventTx(ctx, tx, &StoryEvent{Kind: EventRestored, StoryID: st.ID, VersionKey: best.Key, At: now}); err != nil {
-				return err
-			}
-			if state == story.Embargoed {
-				return a.events.ScheduleEmbargoReleaseTx(ctx, tx, st.ID, *best.Item.Embargoed)
-			}
-		}
-		return nil
+		var err error
+		res, err = a.restoreTx(ctx, tx, storyID, by, now)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("restore story %d: %w", storyID, err)
+	}
+	return res, nil
+}
+
+// restoreTx is Restore inside tx, so that the desk can record the action
+// in the same transaction.
+func (a *Applier) restoreTx(ctx context.Context, tx store.Tx, storyID int64, by string, now time.Time) (*Result, error) {
+	// lockByID reads through the store's reader pool, which a write
+	// transaction does not block (SQLite WAL), then locks in tx.
+	st, err := lockByID(ctx, a.store, tx, storyID)
+	if err != nil {
+		return nil, err
+	}
+	versions, err := tx.StoryVersions(ctx, st.ID)
+	if err != nil {
+		return nil, err
+	}
+	var best *store.Version
+	for _, v := range versions {
+		if v.Item == nil || v.Item.PubStatus == story.Canceled {
+			continue
+		}
+		// Later rows win ties: arrival order when versions cannot be told apart.
+		if best == nil {
+			best = v
+			continue
+		}
+		if order, known := story.Compare(v.Item, best.Item); !known || order >= 0 {
+			best = v
+		}
+	}
+	if best == nil {
+		return nil, ErrNothingToRestore
+	}
+	state := story.Decide(nil, best.Item, now).State
+	if err := tx.SetCurrent(ctx, &store.SetCurrentParams{
+		StoryID: st.ID, VersionID: best.ID, State: state, Reason: "restored by " + by, At: now,
+	}); err != nil {
+		return nil, err
+	}
+	res := &Result{StoryID: st.ID, VersionKey: best.Key, Outcome: Updated, State: state, Event: EventRestored}
+	if a.events != nil {
+		if err := a.events.StoryEventTx(ctx, tx, &StoryEvent{Kind: EventRestored, StoryID: st.ID, VersionKey: best.Key, At: now}); err != nil {
+			return nil, err
+		}
+		if state == story.Embargoed {
+			if err := a.events.ScheduleEmbargoReleaseTx(ctx, tx, st.ID, *best.Item.Embargoed); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return res, nil
 }
