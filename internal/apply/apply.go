@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wiredesk/wiredesk/internal/dedup"
+	"github.com/wiredesk/wiredesk/internal/rules"
 	"github.com/wiredesk/wiredesk/internal/store"
 	"github.com/wiredesk/wiredesk/internal/story"
 )
@@ -71,6 +72,8 @@ type Applier struct {
 	store  store.Store
 	events Events
 	now    func() time.Time
+	// rules caches the compiled routing rules (routing.go).
+	rules ruleCache
 }
 
 // New returns an Applier on s. events may be nil only where nothing
@@ -205,6 +208,16 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 		cur = &story.Current{State: s.State, Item: s.Current, Protected: s.EditedBy != ""}
 	}
 	d := story.Decide(cur, it, now)
+	// The routing rules decide on a story's first version; held and
+	// spiked stories stay so while newer versions arrive (routing.go).
+	var routed *rules.Outcome
+	if created {
+		if routed, err = a.routeFirst(ctx, tx, it, p.SourceName, &d); err != nil {
+			return nil, err
+		}
+	} else {
+		d = keepGate(s.State, d)
+	}
 	res.Reason = d.Reason
 	v, err := tx.InsertVersion(ctx, &store.InsertVersionParams{
 		StoryID: s.ID, Key: key, Item: it, DeliveryID: p.DeliveryID,
@@ -223,7 +236,13 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 			return nil, err
 		}
 	}
+	if err := recordRouting(ctx, tx, s.ID, routed, now); err != nil {
+		return nil, err
+	}
 	reason := stateReason(d.State, it)
+	if routed != nil && (d.State == story.Held || d.State == story.Spiked) {
+		reason = d.Reason
+	}
 	switch {
 	case d.Apply:
 		if err := tx.SetCurrent(ctx, &store.SetCurrentParams{
@@ -256,6 +275,11 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 	res.Event = eventFor(before, d, it)
 	if res.Event != "" && a.events != nil {
 		if err := a.events.StoryEventTx(ctx, tx, &StoryEvent{Kind: res.Event, StoryID: s.ID, VersionKey: key, At: now}); err != nil {
+			return nil, err
+		}
+	}
+	if kind := deskEventOf(before, d); kind != "" {
+		if _, err := tx.AppendDeskEvent(ctx, &store.AppendDeskEventParams{Kind: kind, StoryID: s.ID, At: now}); err != nil {
 			return nil, err
 		}
 	}

@@ -20,6 +20,16 @@ const (
 	WithheldState State = "withheld"
 	// Embargoed stories wait for their embargo time (DESIGN §4 rule 7).
 	Embargoed State = "embargoed"
+	// Unpublished stories were taken off the outputs by an editor without
+	// a kill notice: their pages answer 404, not 410. An editor's restore
+	// brings them back.
+	Unpublished State = "unpublished"
+	// Held stories were held for review by a routing rule: stored, their
+	// newer versions applied, and shown nowhere until an editor approves.
+	Held State = "held"
+	// Spiked stories were spiked by a rule or rejected by an editor:
+	// stored, never published.
+	Spiked State = "spiked"
 )
 
 // Visible reports whether a story in state s appears on reader outputs.
