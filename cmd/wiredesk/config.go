@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -46,6 +47,19 @@ type Config struct {
 	// FetchMaxBytes caps one response from a source. Default 10485760
 	// (10 MiB). WIREDESK_FETCH_MAX_BYTES.
 	FetchMaxBytes int64 `json:"fetch_max_bytes"`
+	// DeskSecureCookies marks the desk's session cookie Secure (sent over
+	// HTTPS only). Default true for serve, false for demo (plain
+	// http://localhost); set false only to use the desk over plain HTTP.
+	// WIREDESK_DESK_SECURE_COOKIES.
+	DeskSecureCookies *bool `json:"desk_secure_cookies"`
+	// PublicURL is the site's address as readers reach it
+	// ("https://news.example"), for the absolute links in feeds and
+	// sitemaps. Default empty: each request's own scheme and host.
+	// WIREDESK_PUBLIC_URL.
+	PublicURL string `json:"public_url"`
+	// WebSubHub is the WebSub hub the feeds advertise (rel="hub"). Default
+	// empty: none. WIREDESK_WEBSUB_HUB.
+	WebSubHub string `json:"websub_hub"`
 	// Sources are created or updated at start, by name.
 	Sources []SourceConfig `json:"sources"`
 	// DropFolders are directories agencies deliver files into (their FTP
@@ -70,10 +84,27 @@ type SourceConfig struct {
 	Interval     Duration `json:"interval"`
 	AllowPrivate bool     `json:"allow_private"`
 	Paused       bool     `json:"paused"`
+	// Auth is the source's credentials; absent for none.
+	Auth *SourceAuthConfig `json:"auth"`
 	// PushSecret lets the agency push to POST /ingest/{name}, signed with
 	// this secret as Standard Webhooks specifies ("whsec_" + base64, or
 	// any string). Empty: the source takes no pushes.
 	PushSecret string `json:"push_secret"`
+	// WebSub lets wiredesk subscribe to the hub the source's feed names
+	// (needs public_url). Absent: true when a hub is found.
+	WebSub *bool `json:"websub"`
+}
+
+// SourceAuthConfig is a source's credentials in the config file. The secret
+// itself is never in the file: SecretEnv names the environment variable that
+// holds it.
+type SourceAuthConfig struct {
+	// Kind is basic, bearer, header or query.
+	Kind      string `json:"kind"`
+	Username  string `json:"username"`
+	SecretEnv string `json:"secret_env"`
+	// Name is the header name (header) or query parameter (query).
+	Name string `json:"name"`
 }
 
 // Duration reads "90s" or "5m" from JSON.
@@ -165,6 +196,8 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 		"WIREDESK_LOG_LEVEL":    &cfg.LogLevel,
 		"WIREDESK_SITE_NAME":    &cfg.SiteName,
 		"WIREDESK_PROVENANCE":   &cfg.Provenance,
+		"WIREDESK_PUBLIC_URL":   &cfg.PublicURL,
+		"WIREDESK_WEBSUB_HUB":   &cfg.WebSubHub,
 	}
 	for k, dst := range strs {
 		if v := getenv(k); v != "" {
@@ -180,6 +213,13 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 			}
 			*dst = Duration(d)
 		}
+	}
+	if v := getenv("WIREDESK_DESK_SECURE_COOKIES"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("WIREDESK_DESK_SECURE_COOKIES: %w", err)
+		}
+		cfg.DeskSecureCookies = &b
 	}
 	if v := getenv("WIREDESK_FETCH_MAX_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -211,6 +251,11 @@ func (c *Config) validate() error {
 	if c.FetchMaxBytes <= 0 {
 		errs = append(errs, errors.New("fetch_max_bytes: must be positive"))
 	}
+	for _, u := range []struct{ key, value string }{{"public_url", c.PublicURL}, {"websub_hub", c.WebSubHub}} {
+		if p, err := url.Parse(u.value); u.value != "" && (err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "") {
+			errs = append(errs, fmt.Errorf("%s: must be an absolute http(s) URL", u.key))
+		}
+	}
 	if !strings.Contains(c.Provenance, "{agency}") {
 		errs = append(errs, errors.New("provenance: must name the agency with {agency}"))
 	}
@@ -221,6 +266,9 @@ func (c *Config) validate() error {
 		}
 		if seen[s.Name] {
 			errs = append(errs, fmt.Errorf("sources[%d]: name %q used twice", i, s.Name))
+		}
+		if s.Interval != 0 && s.Interval < Duration(minSourceInterval) {
+			errs = append(errs, fmt.Errorf("sources[%d]: interval %s is under the minimum of %s", i, time.Duration(s.Interval), minSourceInterval))
 		}
 		seen[s.Name] = true
 	}

@@ -24,8 +24,12 @@ Usage:
   wiredesk migrate [--data DIR | --database-url URL]          apply database migrations
   wiredesk parse   FILE...                                    decode files, print items as JSON Lines
   wiredesk ingest  [--data DIR | --database-url URL] PATH...  push files or folders through the pipeline
-  wiredesk source  add|list|test|pause|resume ...             manage polled sources
+  wiredesk source  add|list|test|pause|resume|remove ...      manage polled sources
   wiredesk story   restore --id N --by NAME                   bring a killed or withheld story back
+  wiredesk user    add|list|passwd|role|remove ...            manage desk accounts (password on stdin)
+  wiredesk token   add NAME --scope read:all|admin | list | revoke NAME   API tokens
+  wiredesk webhook add NAME --url URL | list | remove NAME | log NAME    webhook subscribers
+  wiredesk bench   [--only decode,ingest,latency] [--items N] [--database-url URL]  measure it (see BENCHMARKS.md)
 
 Every setting is also an environment variable WIREDESK_*; see README.md.
 `
@@ -76,6 +80,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdSource(ctx, env, rest)
 	case "story":
 		return cmdStory(ctx, env, rest)
+	case "token":
+		return cmdToken(ctx, env, rest)
+	case "webhook":
+		return cmdWebhook(ctx, env, rest)
+	case "user":
+		return cmdUser(ctx, env, rest)
+	case "bench":
+		return cmdBench(ctx, env, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

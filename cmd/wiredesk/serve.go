@@ -116,13 +116,8 @@ func cmdServe(ctx context.Context, env *cmdEnv, args []string, demoMode bool) er
 	} else if err := b.store.CheckSchema(ctx); err != nil {
 		return fmt.Errorf("check database schema: %w", err)
 	}
-	for _, sc := range cfg.Sources {
-		if _, err := b.store.UpsertSource(ctx, &store.UpsertSourceParams{
-			Name: sc.Name, URL: sc.URL, Format: sc.Format, Agency: sc.Agency,
-			Interval: intervalOrDefault(time.Duration(sc.Interval)), AllowPrivate: sc.AllowPrivate, Paused: sc.Paused,
-		}); err != nil {
-			return fmt.Errorf("configure source %s: %w", sc.Name, err)
-		}
+	if err := configureSources(ctx, b.store, cfg.Sources, env.getenv); err != nil {
+		return err
 	}
 
 	var tasks []func(context.Context) error
@@ -152,9 +147,14 @@ func cmdServe(ctx context.Context, env *cmdEnv, args []string, demoMode bool) er
 	)
 	runner, err := b.newJobs(jobs.Config{
 		Logger: logger, Store: b.store, ScanInterval: time.Duration(cfg.PollScan),
-		Poll: func(ctx context.Context, id int64) error { return poller.Poll(ctx, id) },
+		Poll:    func(ctx context.Context, id int64) error { return poller.Poll(ctx, id) },
+		Outputs: outputsConfig(cfg, logger),
 		ReleaseEmbargo: func(ctx context.Context, id int64) error {
 			_, err := applier.ReleaseEmbargo(ctx, id)
+			return err
+		},
+		PublishScheduled: func(ctx context.Context, id int64) error {
+			_, err := applier.PublishScheduled(ctx, id)
 			return err
 		},
 	})
@@ -164,7 +164,14 @@ func cmdServe(ctx context.Context, env *cmdEnv, args []string, demoMode bool) er
 	applier = apply.New(b.store, runner, nil)
 	fetcher := fetch.New(fetch.Config{Timeout: time.Duration(cfg.FetchTimeout), MaxBytes: cfg.FetchMaxBytes, Logger: logger})
 	pipeline := ingest.NewPipeline(b.store, applier, logger, nil)
-	poller = ingest.NewPoller(b.store, fetcher, pipeline, logger, nil)
+	sm, err := newServeMetrics(b.store, logger)
+	if err != nil {
+		return err
+	}
+	poller, err = ingest.NewPoller(ingest.PollerConfig{Store: b.store, Fetcher: fetcher, Pipeline: pipeline, Logger: logger, Metrics: sm.poll})
+	if err != nil {
+		return err
+	}
 	for _, dc := range cfg.DropFolders {
 		df, err := ingest.NewDropFolder(ingest.DropFolderConfig{Dir: dc.Dir, Agency: dc.Agency, Pipeline: pipeline, Logger: logger})
 		if err != nil {
@@ -172,12 +179,16 @@ func cmdServe(ctx context.Context, env *cmdEnv, args []string, demoMode bool) er
 		}
 		tasks = append(tasks, df.Run)
 	}
-	st, err := site.New(site.Config{Store: b.store, Logger: logger, SiteName: cfg.SiteName, Provenance: cfg.Provenance})
+	st, err := site.New(site.Config{Store: b.store, Logger: logger, SiteName: cfg.SiteName, Provenance: cfg.Provenance, PublicURL: cfg.PublicURL, WebSubHub: cfg.WebSubHub})
 	if err != nil {
 		return err
 	}
 	mux := http.NewServeMux()
 	st.Register(mux)
+	if err := mountDesk(ctx, &deskWiring{Mux: mux, Store: b.store, Applier: applier, Fetcher: fetcher, Config: cfg, Logger: logger, Demo: demoMode, Tasks: &tasks}); err != nil {
+		return err
+	}
+	sm.register(mux)
 	secrets := map[string]string{}
 	for _, sc := range cfg.Sources {
 		if sc.PushSecret != "" {
@@ -192,7 +203,13 @@ func cmdServe(ctx context.Context, env *cmdEnv, args []string, demoMode bool) er
 		return err
 	}
 	push.Register(mux)
-	srv := server.New(server.Config{Addr: cfg.Addr, Handler: mux, Logger: logger, Ready: b.store.Ping})
+	if err := mountAPI(mux, b.store, cfg, logger); err != nil {
+		return err
+	}
+	if err := mountWebSub(&webSubWiring{Mux: mux, Store: b.store, Pipeline: pipeline, Fetcher: fetcher, Config: cfg, Logger: logger, Metrics: sm.reg, Tasks: &tasks}); err != nil {
+		return err
+	}
+	srv := server.New(server.Config{Addr: cfg.Addr, Handler: withResponseCache(mux, b.store, logger, &tasks), Logger: logger, Ready: b.store.Ping})
 	tasks = append(tasks, runner.Run, srv.Run)
 	logger.Info("wiredesk is starting", "addr", cfg.Addr, "store", storeName(cfg))
 	return runAll(ctx, tasks...)

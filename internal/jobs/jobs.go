@@ -2,6 +2,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -26,8 +27,10 @@ import (
 // Defaults for the zero values of Config.
 const (
 	DefaultScanInterval      = time.Second
+	DefaultScanBatch         = 500
 	DefaultFetchPollInterval = 250 * time.Millisecond
 	DefaultWorkers           = 4
+	DefaultPollWorkers       = 50
 	DefaultStopTimeout       = 10 * time.Second
 )
 
@@ -59,17 +62,34 @@ type Config struct {
 	// (apply.Applier.ReleaseEmbargo). Required by Run; a Runner used only
 	// to migrate or to enqueue may leave it nil.
 	ReleaseEmbargo func(ctx context.Context, storyID int64) error
+	// PublishScheduled publishes a held story an editor scheduled
+	// (apply.Applier.PublishScheduled). Default nil: such jobs fail and
+	// are retried until it is set.
+	PublishScheduled func(ctx context.Context, storyID int64) error
 	// ScanInterval is how often due sources are looked for. Default 1s.
 	ScanInterval time.Duration
+	// ScanBatch is how many due sources one transaction of a scan claims
+	// and enqueues; a scan goes on until it finds fewer. Default 500
+	// (DefaultScanBatch, applied where it is used).
+	ScanBatch int
 	// FetchPollInterval is how often River looks for new jobs when nothing
 	// told it about one. Default 250ms, so the demo is snappy on SQLite,
 	// which has no LISTEN/NOTIFY.
 	FetchPollInterval time.Duration
 	// Workers is how many jobs run at once. Default 4.
 	Workers int
+	// PollWorkers is how many polls run at once, in a queue of their own
+	// so that polls and other jobs never wait for each other. Polls mostly
+	// wait on the network, and River starts at most this many per fetch of
+	// jobs, so it bounds polls per second. Default 50
+	// (DefaultPollWorkers, applied where it is used).
+	PollWorkers int
 	// StopTimeout is how long Run lets running jobs finish once its context
 	// is done before their contexts are cancelled too. Default 10s.
 	StopTimeout time.Duration
+	// Outputs turns story events into webhook deliveries and WebSub hub
+	// pings. Default nil: story events are only logged.
+	Outputs *OutputsConfig
 }
 
 // withDefaults returns the configuration with every unset optional field set
@@ -90,6 +110,7 @@ func (c Config) withDefaults() Config {
 	if c.StopTimeout == 0 {
 		c.StopTimeout = DefaultStopTimeout
 	}
+	c.Outputs = c.Outputs.withDefaults()
 	return c
 }
 
@@ -109,11 +130,20 @@ func (c *Config) validate() error {
 	if c.FetchPollInterval < time.Millisecond {
 		problems = append(problems, fmt.Sprintf("FetchPollInterval %s is under 1ms", c.FetchPollInterval))
 	}
+	if c.ScanBatch < 0 {
+		problems = append(problems, fmt.Sprintf("ScanBatch %d is negative", c.ScanBatch))
+	}
+	if c.PollWorkers < 0 {
+		problems = append(problems, fmt.Sprintf("PollWorkers %d is negative", c.PollWorkers))
+	}
 	if c.Workers < 0 {
 		problems = append(problems, fmt.Sprintf("Workers %d is negative", c.Workers))
 	}
 	if c.StopTimeout < 0 {
 		problems = append(problems, fmt.Sprintf("StopTimeout %s is negative", c.StopTimeout))
+	}
+	if err := c.Outputs.validate(); err != nil {
+		problems = append(problems, err.Error())
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("jobs config: %s", strings.Join(problems, "; "))
@@ -149,7 +179,9 @@ type Runner struct {
 	// insertTx enqueues a job inside a store transaction; it unwraps the
 	// store's transaction into the driver's.
 	insertTx func(ctx context.Context, tx store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
-	driver   string
+	// insertManyTx is insertTx for a batch (schedule_polls).
+	insertManyTx func(ctx context.Context, tx store.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	driver       string
 }
 
 // NewSQLite returns a Runner whose jobs live in the SQLite store's database.
@@ -216,6 +248,12 @@ func newRunner[TTx any](driver riverdriver.Driver[TTx], settings riverSettings[T
 	if err := river.AddWorkerSafely(workers, &releaseEmbargoWorker{release: cfg.ReleaseEmbargo}); err != nil {
 		return nil, fmt.Errorf("new %s job runner: register release_embargo: %w", settings.name, err)
 	}
+	if err := river.AddWorkerSafely(workers, &publishScheduledWorker{publish: cfg.PublishScheduled}); err != nil {
+		return nil, fmt.Errorf("new %s job runner: register publish_scheduled: %w", settings.name, err)
+	}
+	if err := addOutputWorkers(workers, r); err != nil {
+		return nil, fmt.Errorf("new %s job runner: %w", settings.name, err)
+	}
 
 	riverLogger := cfg.Logger.With("component", "river", "driver", settings.name)
 	client, err := river.NewClient(driver, &river.Config{
@@ -235,6 +273,7 @@ func newRunner[TTx any](driver riverdriver.Driver[TTx], settings riverSettings[T
 		PollOnly: settings.pollOnly,
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: cfg.Workers},
+			queuePoll:          {MaxWorkers: cmp.Or(cfg.PollWorkers, DefaultPollWorkers)},
 		},
 		Schema:          settings.schema,
 		SoftStopTimeout: cfg.StopTimeout,
@@ -259,6 +298,13 @@ func newRunner[TTx any](driver riverdriver.Driver[TTx], settings riverSettings[T
 			return nil, fmt.Errorf("transaction %T is not a %s store transaction", tx, settings.name)
 		}
 		return client.InsertTx(ctx, driverTx, args, opts)
+	}
+	r.insertManyTx = func(ctx context.Context, tx store.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+		driverTx, ok := settings.txOf(tx)
+		if !ok {
+			return nil, fmt.Errorf("transaction %T is not a %s store transaction", tx, settings.name)
+		}
+		return client.InsertManyTx(ctx, driverTx, params)
 	}
 	return r, nil
 }

@@ -65,11 +65,23 @@ type Store interface {
 	CountStories(ctx context.Context) (int, error)
 	// ListVersions returns every stored version of a story, oldest first.
 	ListVersions(ctx context.Context, storyID int64) ([]*Version, error)
+
+	SourceStore
+	ChangeStore
+	OutputStore
+	ReadingStore
+	DeskStore
+	WebSubStore
+	RulesStore
 }
 
 // Tx is the write side of one transaction: the primitives apply composes.
 // Backends keep the SQL; apply keeps the decisions.
 type Tx interface {
+	SourceTx
+	OutputTx
+	DeskTx
+	RulesTx
 	// LockStory finds the story keyed by (agency, uri), creating it in
 	// state p.State when absent, and locks it for the rest of the
 	// transaction so two nodes cannot apply to one story at once.
@@ -171,16 +183,26 @@ type SimilarStory struct {
 	Similarity float64
 }
 
-// SourceState is a source's health as readers of `source list` see it.
+// SourceState is a source's health as readers of `source list` see it,
+// set by RecordPoll from the outcome of each poll.
 type SourceState string
 
-// Source health states. A failing source is never dropped.
+// Source health states. A failing source is never dropped: it is retried
+// with capped backoff and stays listed with its last error.
 const (
-	SourceNew      SourceState = "new"
-	SourceHealthy  SourceState = "healthy"
+	// SourceNew: never polled.
+	SourceNew SourceState = "new"
+	// SourceHealthy: the last poll succeeded.
+	SourceHealthy SourceState = "healthy"
+	// SourceDegraded: the last poll failed, but fewer than FailingAfter
+	// polls in a row did.
 	SourceDegraded SourceState = "degraded"
-	SourceFailing  SourceState = "failing"
+	// SourceFailing: FailingAfter or more polls in a row failed.
+	SourceFailing SourceState = "failing"
 )
+
+// FailingAfter is how many consecutive failed polls make a source failing.
+const FailingAfter = 3
 
 // Source is one configured feed with its health.
 type Source struct {
@@ -209,6 +231,22 @@ type Source struct {
 	// ids were derived from their links (DESIGN §4 rule 1).
 	IDsDerived bool
 	CreatedAt  time.Time
+
+	// Auth is the source's credentials; the zero value for none.
+	Auth SourceAuth
+	// CurrentInterval is the adaptive interval the scheduler uses now,
+	// between Interval and a few times it; 0 until the first poll, which
+	// means Interval.
+	CurrentInterval time.Duration
+	// FeedTTL is the minimum refresh the feed itself asks for (RSS <ttl>),
+	// as of its last full response; 0 for none.
+	FeedTTL time.Duration
+	// Cursor is where the next poll of a cursor feed starts (AP Media API
+	// next_page); empty to poll URL.
+	Cursor string
+	// PushActiveUntil is when the source's WebSub lease ends; while it has
+	// not, the source is polled only as a slow safety net.
+	PushActiveUntil *time.Time
 }
 
 // UpsertSourceParams configures a source.
@@ -220,6 +258,12 @@ type UpsertSourceParams struct {
 	Interval     time.Duration
 	AllowPrivate bool
 	Paused       bool
+	// Auth replaces the source's credentials.
+	Auth SourceAuth
+	// FirstAttemptAt is when a new source is first due; zero for at once.
+	// Callers spread it so that many sources added at once do not all
+	// poll in the same second. An existing source keeps its schedule.
+	FirstAttemptAt time.Time
 }
 
 // RecordPollParams is the outcome of one fetch.
@@ -232,6 +276,12 @@ type RecordPollParams struct {
 	LastModified  string
 	IDsDerived    bool
 	NextAttemptAt time.Time
+	// CurrentInterval is the adaptive interval the next attempt was
+	// computed from; 0 keeps the stored one.
+	CurrentInterval time.Duration
+	// FeedTTL is what the body said of its refresh (RSS <ttl>); kept as
+	// stored on NotModified and on failure.
+	FeedTTL time.Duration
 }
 
 // Delivery is one raw payload received from a source, archived as received.
@@ -324,6 +374,31 @@ type ListStoriesParams struct {
 	Limit int
 	// Before, when set, returns stories published before this cursor.
 	Before *StoryCursor
+	// Filters; the zero value of each means no filter.
+	//
+	// Section keeps the stories filed under it (story.Story.Section).
+	Section string
+	// Agency keeps one agency's stories.
+	Agency string
+	// Tag keeps the stories carrying a tag (a subject, place, person or
+	// organisation of their current version).
+	Tag *TagRef
+	// Since keeps stories published at or after it.
+	Since *time.Time
+}
+
+// Tag kinds: what a tag page lists stories by.
+const (
+	TagSubject      = "subject"
+	TagPlace        = "place"
+	TagPerson       = "person"
+	TagOrganisation = "organisation"
+)
+
+// TagRef names one tag: its kind and the slug of its name (story.Slug).
+type TagRef struct {
+	Kind string
+	Slug string
 }
 
 // StoryCursor is a position in the newest-first story list.

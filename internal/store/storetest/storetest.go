@@ -28,6 +28,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Schema", func(t *testing.T) { testSchema(t, open) })
 	t.Run("Sources", func(t *testing.T) { testSources(t, open) })
 	t.Run("RecordPoll", func(t *testing.T) { testRecordPoll(t, open) })
+	t.Run("SourceScheduling", func(t *testing.T) { testSourceScheduling(t, open) })
+	t.Run("WebSub", func(t *testing.T) { testWebSub(t, open) })
 	t.Run("Deliveries", func(t *testing.T) { testDeliveries(t, open) })
 	t.Run("InTx", func(t *testing.T) { testInTx(t, open) })
 	t.Run("LockStory", func(t *testing.T) { testLockStory(t, open) })
@@ -44,6 +46,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ListOnePerCluster", func(t *testing.T) { testListOnePerCluster(t, open) })
 	t.Run("AlsoReportedBy", func(t *testing.T) { testAlsoReportedBy(t, open) })
 	t.Run("ConcurrentDuplicates", func(t *testing.T) { testConcurrentDuplicates(t, open) })
+	t.Run("Desk", func(t *testing.T) { testDesk(t, open) })
+	t.Run("Reading", func(t *testing.T) { testReading(t, open) })
+	t.Run("Changes", func(t *testing.T) { testChanges(t, open) })
+	t.Run("Outputs", func(t *testing.T) { testOutputs(t, open) })
+	t.Run("Rules", func(t *testing.T) { testRules(t, open) })
 }
 
 // Story ids are public URLs: locking known stories over and over, as every
