@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wiredesk/wiredesk/internal/api"
 	"github.com/wiredesk/wiredesk/internal/apply"
 	"github.com/wiredesk/wiredesk/internal/ingest"
 	"github.com/wiredesk/wiredesk/internal/server"
@@ -73,6 +74,13 @@ func startNode(t *testing.T, name string, s store.Store) *node {
 	}
 	mux := http.NewServeMux()
 	st.Register(mux)
+	// The JSON API sits behind the same cache on a real node (serve), so
+	// the kill must leave it too.
+	a, err := api.New(api.Config{Store: s, BaseURL: testPublicURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Register(mux)
 	cache := server.NewResponseCache(server.ResponseCacheConfig{})
 	inv, err := NewCacheInvalidator(CacheInvalidatorConfig{Store: s, Cache: cache})
 	if err != nil {
@@ -122,6 +130,7 @@ var listings = []string{
 	"/section/sport/feed.rss", "/section/sport/feed.atom", "/section/sport/feed.json",
 	"/tag/subject/football/feed.rss", "/tag/subject/football/feed.atom", "/tag/subject/football/feed.json",
 	"/sitemap-news.xml", "/sitemap-1.xml",
+	"/api/v1/stories", "/api/v1/stories?section=sport", "/api/v1/stories?q=Zanzibarquux",
 }
 
 // killEverywhere publishes two stories through apply on the first node,
@@ -155,7 +164,7 @@ func killEverywhere(t *testing.T, deliverOn store.Store, nodes []*node, bound ti
 	var gonePages []string // the story's own pages, which must answer 410
 	for _, st := range list {
 		if st.ID == doomed {
-			gonePages = []string{storyURL(st), fmt.Sprintf("/story/%d", st.ID), fmt.Sprintf("/story/%d/history", st.ID)}
+			gonePages = []string{storyURL(st), fmt.Sprintf("/story/%d", st.ID), fmt.Sprintf("/story/%d/history", st.ID), fmt.Sprintf("/api/v1/stories/%d", st.ID)}
 		}
 	}
 	doomedRef := regexp.MustCompile(fmt.Sprintf(`/story/%d\b`, doomed))
