@@ -394,9 +394,9 @@ func TestRefusePrivateNamesTheAddress(t *testing.T) {
 		address string
 		want    string // "" for allowed
 	}{
-		{"127.0.0.1:80", "refusing to connect to loopback address 127.0.0.1: private addresses are not allowed for this source"},
-		{"[::1]:443", "refusing to connect to loopback address ::1: private addresses are not allowed for this source"},
-		{"[fe80::1%eth0]:80", "refusing to connect to link-local address fe80::1%eth0: private addresses are not allowed for this source"},
+		{"127.0.0.1:80", "refusing to connect to loopback address 127.0.0.1: private addresses need allow-private"},
+		{"[::1]:443", "refusing to connect to loopback address ::1: private addresses need allow-private"},
+		{"[fe80::1%eth0]:80", "refusing to connect to link-local address fe80::1%eth0: private addresses need allow-private"},
 		{"not-an-address", `refusing to connect to "not-an-address": cannot check the address`},
 		{"8.8.4.4:443", ""},
 	}

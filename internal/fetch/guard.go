@@ -24,7 +24,7 @@ type BlockedAddressError struct {
 }
 
 func (e *BlockedAddressError) Error() string {
-	return fmt.Sprintf("refusing to connect to %s address %s: private addresses are not allowed for this source", e.Kind, e.Addr)
+	return fmt.Sprintf("refusing to connect to %s address %s: private addresses need allow-private", e.Kind, e.Addr)
 }
 
 // refuse returns a net.Dialer Control func refusing every address blocked
@@ -43,6 +43,13 @@ func refuse(blocked func(netip.Addr) string) func(network, address string, _ sys
 		}
 		return nil
 	}
+}
+
+// RefusePrivate is the guard as a net.Dialer Control func, for other
+// clients that dial URLs an operator typed (webhook receivers): one policy,
+// one list of what is private.
+func RefusePrivate(network, address string, c syscall.RawConn) error {
+	return refusePrivate(network, address, c)
 }
 
 // refusePrivate is the guard of every Client made by New.

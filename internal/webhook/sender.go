@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wiredesk/wiredesk/internal/fetch"
 )
 
 // Defaults for the zero Config.
@@ -65,7 +67,7 @@ func New(cfg Config) *Sender {
 func newClient(timeout time.Duration, allowPrivate bool) *http.Client {
 	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	if !allowPrivate {
-		d.Control = refusePrivate
+		d.Control = fetch.RefusePrivate
 	}
 	return &http.Client{
 		Timeout: timeout,

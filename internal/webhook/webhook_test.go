@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wiredesk/wiredesk/internal/fetch"
 	"github.com/wiredesk/wiredesk/internal/story"
 )
 
@@ -99,7 +100,7 @@ func TestSend(t *testing.T) {
 		}
 	}
 	res = s.Send(t.Context(), &Message{URL: srv.URL, Secret: "x", ID: "msg_2", Body: body})
-	var blocked *BlockedAddressError
+	var blocked *fetch.BlockedAddressError
 	if !errors.As(res.Err, &blocked) || res.Status != 0 {
 		t.Errorf("Send to loopback without AllowPrivate: %v, want a BlockedAddressError", res.Err)
 	}
