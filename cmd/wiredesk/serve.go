@@ -44,6 +44,26 @@ func openBackend(ctx context.Context, cfg Config, logger *slog.Logger) (*backend
 	return &backend{store: s, newJobs: func(c jobs.Config) (*jobs.Runner, error) { return jobs.NewSQLite(s, c) }}, nil
 }
 
+// openChecked is what every command working on an existing database starts
+// with: the configuration, a logger, and the backend, refused unless its
+// schema is this binary's. The caller closes the store.
+func openChecked(ctx context.Context, env *cmdEnv, cf *configFlags) (*backend, Config, *slog.Logger, error) {
+	cfg, err := cf.load(env.getenv)
+	if err != nil {
+		return nil, cfg, nil, err
+	}
+	logger := env.logger(cfg.LogLevel)
+	b, err := openBackend(ctx, cfg, logger)
+	if err != nil {
+		return nil, cfg, nil, err
+	}
+	if err := b.store.CheckSchema(ctx); err != nil {
+		b.store.Close()
+		return nil, cfg, nil, err
+	}
+	return b, cfg, logger, nil
+}
+
 // migrate brings both wiredesk's schema and River's up to date.
 func (b *backend) migrate(ctx context.Context, logger *slog.Logger) error {
 	if err := b.store.Migrate(ctx); err != nil {

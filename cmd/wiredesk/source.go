@@ -55,19 +55,11 @@ func cmdSource(ctx context.Context, env *cmdEnv, args []string) error {
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	cfg, err := cf.load(env.getenv)
-	if err != nil {
-		return err
-	}
-	logger := env.logger(cfg.LogLevel)
-	b, err := openBackend(ctx, cfg, logger)
+	b, cfg, _, err := openChecked(ctx, env, &cf)
 	if err != nil {
 		return err
 	}
 	defer b.store.Close()
-	if err := b.store.CheckSchema(ctx); err != nil {
-		return err
-	}
 	switch args[0] {
 	case "test":
 		return sourceTest(ctx, env, b.store, fs.Arg(0), cfg)

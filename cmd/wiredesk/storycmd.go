@@ -26,19 +26,11 @@ func cmdStory(ctx context.Context, env *cmdEnv, args []string) error {
 	if *id <= 0 || *by == "" {
 		return fmt.Errorf("%w: story restore needs --id and --by", errUsage)
 	}
-	cfg, err := cf.load(env.getenv)
-	if err != nil {
-		return err
-	}
-	logger := env.logger(cfg.LogLevel)
-	b, err := openBackend(ctx, cfg, logger)
+	b, _, logger, err := openChecked(ctx, env, &cf)
 	if err != nil {
 		return err
 	}
 	defer b.store.Close()
-	if err := b.store.CheckSchema(ctx); err != nil {
-		return err
-	}
 	runner, err := b.newJobs(jobs.Config{Logger: logger, Store: b.store, Poll: noPoll})
 	if err != nil {
 		return err

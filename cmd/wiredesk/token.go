@@ -47,18 +47,11 @@ func cmdToken(ctx context.Context, env *cmdEnv, args []string) error {
 	if sub == "add" && !store.ValidScope(*scope) {
 		return fmt.Errorf("%w: --scope must be %s or %s", errUsage, store.ScopeReadAll, store.ScopeAdmin)
 	}
-	cfg, err := cf.load(env.getenv)
-	if err != nil {
-		return err
-	}
-	b, err := openBackend(ctx, cfg, env.logger(cfg.LogLevel))
+	b, _, _, err := openChecked(ctx, env, &cf)
 	if err != nil {
 		return err
 	}
 	defer b.store.Close()
-	if err := b.store.CheckSchema(ctx); err != nil {
-		return err
-	}
 	switch sub {
 	case "add":
 		token, sum := api.NewToken()

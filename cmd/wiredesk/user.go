@@ -64,19 +64,11 @@ func cmdUser(ctx context.Context, env *cmdEnv, args []string) error {
 	if (sub == "add" || sub == "role") && !store.Role(*role).Valid() {
 		return fmt.Errorf("%w: user %s needs --role admin, editor or viewer", errUsage, sub)
 	}
-	cfg, err := cf.load(env.getenv)
-	if err != nil {
-		return err
-	}
-	logger := env.logger(cfg.LogLevel)
-	b, err := openBackend(ctx, cfg, logger)
+	b, _, logger, err := openChecked(ctx, env, &cf)
 	if err != nil {
 		return err
 	}
 	defer b.store.Close()
-	if err := b.store.CheckSchema(ctx); err != nil {
-		return err
-	}
 	a, err := auth.New(auth.Config{Store: b.store, Logger: logger})
 	if err != nil {
 		return err

@@ -78,18 +78,11 @@ func cmdWebhook(ctx context.Context, env *cmdEnv, args []string) error {
 		active := !inactive
 		nw.Active = &active
 	}
-	cfg, err := cf.load(env.getenv)
-	if err != nil {
-		return err
-	}
-	b, err := openBackend(ctx, cfg, env.logger(cfg.LogLevel))
+	b, _, _, err := openChecked(ctx, env, &cf)
 	if err != nil {
 		return err
 	}
 	defer b.store.Close()
-	if err := b.store.CheckSchema(ctx); err != nil {
-		return err
-	}
 	switch sub {
 	case "add":
 		return webhookAdd(ctx, env, b.store, &nw)
