@@ -21,12 +21,12 @@ func (t *tx) SetFingerprint(ctx context.Context, p *store.SetFingerprintParams) 
 	const setVersion = `
 		UPDATE story_versions SET text_sha256 = NULLIF(?, ''), minhash = ?
 		WHERE id = ? AND story_id = ?`
-	res, err := t.tx.ExecContext(ctx, setVersion, p.TextSHA256, signatureValue(p.MinHash), p.VersionID, p.StoryID)
+	res, err := t.ExecContext(ctx, setVersion, p.TextSHA256, signatureValue(p.MinHash), p.VersionID, p.StoryID)
 	if err := oneRow(res, err); err != nil {
 		return fmt.Errorf("set fingerprint of version %d of story %d: %w", p.VersionID, p.StoryID, err)
 	}
 	const clearBands = `DELETE FROM version_bands WHERE version_id = ?`
-	if _, err := t.tx.ExecContext(ctx, clearBands, p.VersionID); err != nil {
+	if _, err := t.ExecContext(ctx, clearBands, p.VersionID); err != nil {
 		return fmt.Errorf("set fingerprint of version %d of story %d: clear band keys: %w", p.VersionID, p.StoryID, err)
 	}
 	// "WHERE true" tells SQLite's parser that ON CONFLICT belongs to the
@@ -37,7 +37,7 @@ func (t *tx) SetFingerprint(ctx context.Context, p *store.SetFingerprintParams) 
 		INSERT INTO version_bands (version_id, band_key, story_id)
 		SELECT ?1, value, ?2 FROM json_each(?3) WHERE true
 		ON CONFLICT DO NOTHING`
-	if _, err := t.tx.ExecContext(ctx, insertBands, p.VersionID, p.StoryID, bandKeysJSON(p.Bands)); err != nil {
+	if _, err := t.ExecContext(ctx, insertBands, p.VersionID, p.StoryID, bandKeysJSON(p.Bands)); err != nil {
 		return fmt.Errorf("set fingerprint of version %d of story %d: store band keys: %w", p.VersionID, p.StoryID, err)
 	}
 	return nil
@@ -79,7 +79,7 @@ func (t *tx) FindSimilar(ctx context.Context, p *store.FindSimilarParams) ([]*st
 	if p.TextSHA256 != "" {
 		sha = sql.NullString{String: p.TextSHA256, Valid: true}
 	}
-	rows, err := t.tx.QueryContext(ctx, similarVersions, p.StoryID, sha, bandKeysJSON(p.Bands), maxCandidates(p))
+	rows, err := t.QueryContext(ctx, similarVersions, p.StoryID, sha, bandKeysJSON(p.Bands), maxCandidates(p))
 	if err != nil {
 		return nil, fmt.Errorf("find stories similar to story %d: %w", p.StoryID, err)
 	}
@@ -163,14 +163,14 @@ func (t *tx) MergeClusters(ctx context.Context, storyIDs []int64) (int64, error)
 
 	var found int
 	const count = `SELECT count(*) FROM stories WHERE id IN (SELECT value FROM json_each(?))`
-	if err := t.tx.QueryRowContext(ctx, count, string(given)).Scan(&found); err != nil {
+	if err := t.QueryRowContext(ctx, count, string(given)).Scan(&found); err != nil {
 		return 0, fmt.Errorf("merge clusters of stories %v: %w", ids, err)
 	}
 	if found != len(ids) {
 		return 0, fmt.Errorf("merge clusters of stories %v: %d of them do not exist: %w", ids, len(ids)-found, store.ErrNotFound)
 	}
 
-	rows, err := t.tx.QueryContext(ctx, clusterMembers, string(given))
+	rows, err := t.QueryContext(ctx, clusterMembers, string(given))
 	if err != nil {
 		return 0, fmt.Errorf("merge clusters of stories %v: read members: %w", ids, err)
 	}
@@ -199,7 +199,7 @@ func (t *tx) MergeClusters(ctx context.Context, storyIDs []int64) (int64, error)
 	const merge = `
 		UPDATE stories SET cluster_id = ?1
 		WHERE id IN (SELECT value FROM json_each(?2)) AND cluster_id IS NOT ?1`
-	if _, err := t.tx.ExecContext(ctx, merge, cluster, string(all)); err != nil {
+	if _, err := t.ExecContext(ctx, merge, cluster, string(all)); err != nil {
 		return 0, fmt.Errorf("merge clusters of stories %v into %d: %w", ids, cluster, err)
 	}
 	return cluster, nil

@@ -56,7 +56,7 @@ func (s *Store) InsertDelivery(ctx context.Context, p *store.InsertDeliveryParam
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING
 		RETURNING ` + deliveryColumns
-	d, err := scanDelivery(s.writer.QueryRowContext(ctx, insert,
+	d, err := scanDelivery(s.stmts.QueryRowContext(ctx, insert,
 		sourceID, p.Origin, p.ContentType, sum, len(body), body, receivedAt))
 	if err == nil {
 		d.Body = body
@@ -105,7 +105,7 @@ func (s *Store) GetDelivery(ctx context.Context, id int64) (*store.Delivery, err
 // FinishDelivery records what decoding a delivery gave.
 func (s *Store) FinishDelivery(ctx context.Context, p *store.FinishDeliveryParams) error {
 	const q = `UPDATE deliveries SET format = ?, item_count = ?, error = ? WHERE id = ?`
-	res, err := s.writer.ExecContext(ctx, q, p.Format, p.Items, p.Err, p.DeliveryID)
+	res, err := s.stmts.ExecContext(ctx, q, p.Format, p.Items, p.Err, p.DeliveryID)
 	if err != nil {
 		return fmt.Errorf("finish delivery %d: %w", p.DeliveryID, err)
 	}

@@ -312,7 +312,7 @@ func (s *Store) AppendAudit(ctx context.Context, p *store.AppendAuditParams) (*s
 
 // AppendAudit writes one audit row in the transaction.
 func (t *tx) AppendAudit(ctx context.Context, p *store.AppendAuditParams) (*store.AuditEntry, error) {
-	return appendAudit(ctx, t.tx, p)
+	return appendAudit(ctx, t, p)
 }
 
 // ListAudit returns audit rows newest first. The filters are built from

@@ -28,7 +28,7 @@ func (t *tx) SetState(ctx context.Context, p *store.SetStateParams) error {
 			published_at = COALESCE(published_at, ?),
 			updated_at   = ?
 		WHERE id = ?`
-	res, err := t.tx.ExecContext(ctx, q, string(p.State), p.Reason, formatTimePtr(published), formatTime(at), p.StoryID)
+	res, err := t.ExecContext(ctx, q, string(p.State), p.Reason, formatTimePtr(published), formatTime(at), p.StoryID)
 	if err := oneRow(res, err); err != nil {
 		return fmt.Errorf("set state of story %d to %s: %w", p.StoryID, p.State, err)
 	}
@@ -47,13 +47,13 @@ func (t *tx) MarkPending(ctx context.Context, p *store.MarkPendingParams) error 
 	)
 	if p.VersionID == 0 {
 		const clear = `UPDATE stories SET pending_version_id = NULL WHERE id = ?`
-		res, err = t.tx.ExecContext(ctx, clear, p.StoryID)
+		res, err = t.ExecContext(ctx, clear, p.StoryID)
 	} else {
 		const mark = `
 			UPDATE stories SET pending_version_id = ?1
 			WHERE id = ?2
 			  AND EXISTS (SELECT 1 FROM story_versions WHERE id = ?1 AND story_id = ?2)`
-		res, err = t.tx.ExecContext(ctx, mark, p.VersionID, p.StoryID)
+		res, err = t.ExecContext(ctx, mark, p.VersionID, p.StoryID)
 	}
 	if err := oneRow(res, err); err != nil {
 		return fmt.Errorf("mark version %d of story %d pending: %w", p.VersionID, p.StoryID, err)
@@ -65,7 +65,7 @@ func (t *tx) MarkPending(ctx context.Context, p *store.MarkPendingParams) error 
 // from agency updates; an empty name lifts the protection.
 func (t *tx) SetEditedBy(ctx context.Context, storyID int64, editor string) error {
 	const q = `UPDATE stories SET edited_by = ? WHERE id = ?`
-	res, err := t.tx.ExecContext(ctx, q, editor, storyID)
+	res, err := t.ExecContext(ctx, q, editor, storyID)
 	if err := oneRow(res, err); err != nil {
 		return fmt.Errorf("set editor of story %d: %w", storyID, err)
 	}
@@ -75,7 +75,7 @@ func (t *tx) SetEditedBy(ctx context.Context, storyID int64, editor string) erro
 // SetSection files the story under a section.
 func (t *tx) SetSection(ctx context.Context, storyID int64, section string) error {
 	const q = `UPDATE stories SET section = ? WHERE id = ?`
-	res, err := t.tx.ExecContext(ctx, q, section, storyID)
+	res, err := t.ExecContext(ctx, q, section, storyID)
 	if err := oneRow(res, err); err != nil {
 		return fmt.Errorf("set section of story %d: %w", storyID, err)
 	}

@@ -230,7 +230,7 @@ func (t *tx) MarkStoryEvent(ctx context.Context, p *store.MarkStoryEventParams) 
 			WHERE excluded.last_event_id > story_event_marks.last_event_id
 		RETURNING story_id`
 	var id int64
-	err := t.tx.QueryRowContext(ctx, q, p.StoryID, p.EventID).Scan(&id)
+	err := t.QueryRowContext(ctx, q, p.StoryID, p.EventID).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -243,7 +243,7 @@ func (t *tx) MarkStoryEvent(ctx context.Context, p *store.MarkStoryEventParams) 
 // EnqueueWebhookDelivery appends to a subscriber's queue.
 func (t *tx) EnqueueWebhookDelivery(ctx context.Context, p *store.EnqueueWebhookDeliveryParams) (*store.WebhookDelivery, error) {
 	var seq int64
-	err := t.tx.QueryRowContext(ctx, `UPDATE webhooks SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`, p.WebhookID).Scan(&seq)
+	err := t.QueryRowContext(ctx, `UPDATE webhooks SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`, p.WebhookID).Scan(&seq)
 	if err != nil {
 		return nil, fmt.Errorf("queue %s of story %d for webhook %d: %w", p.Event, p.StoryID, p.WebhookID, errNoRows(err))
 	}
@@ -252,7 +252,7 @@ func (t *tx) EnqueueWebhookDelivery(ctx context.Context, p *store.EnqueueWebhook
 		INSERT INTO webhook_deliveries (webhook_id, seq, event, story_id, event_id, payload, next_attempt_at, created_at)
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
 		RETURNING ` + webhookDeliveryColumns
-	d, err := scanWebhookDelivery(t.tx.QueryRowContext(ctx, q, p.WebhookID, seq, p.Event, p.StoryID, p.EventID, p.Payload, at))
+	d, err := scanWebhookDelivery(t.QueryRowContext(ctx, q, p.WebhookID, seq, p.Event, p.StoryID, p.EventID, p.Payload, at))
 	if err != nil {
 		return nil, fmt.Errorf("queue %s of story %d for webhook %d: %w", p.Event, p.StoryID, p.WebhookID, err)
 	}
@@ -316,7 +316,7 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, p *store.RecordWebhook
 	err := s.InTx(ctx, func(ctx context.Context, stx store.Tx) error {
 		t := stx.(*tx)
 		at := formatTime(dbTime(p.Attempt.At))
-		if _, err := t.tx.ExecContext(ctx, `
+		if _, err := t.ExecContext(ctx, `
 			INSERT INTO webhook_attempts (delivery_id, attempted_at, status, error, duration_ns)
 			VALUES (?, ?, ?, ?, ?)`, p.DeliveryID, at, p.Attempt.Status, p.Attempt.Error, int64(p.Attempt.Duration)); err != nil {
 			return err
@@ -333,7 +333,7 @@ func (s *Store) RecordWebhookAttempt(ctx context.Context, p *store.RecordWebhook
 			WHERE id = ?1
 			RETURNING ` + webhookDeliveryColumns
 		var err error
-		d, err = scanWebhookDelivery(t.tx.QueryRowContext(ctx, q, p.DeliveryID, p.State,
+		d, err = scanWebhookDelivery(t.QueryRowContext(ctx, q, p.DeliveryID, p.State,
 			formatTime(dbTime(orNow(p.NextAttemptAt))), p.Attempt.Status, p.Attempt.Error, at))
 		return errNoRows(err)
 	})

@@ -63,29 +63,32 @@ func listStoriesQuery(p *store.ListStoriesParams, limit int) (string, []any) {
 // now on show. It runs in SetCurrent, the one place a version goes on show,
 // so whatever puts one there (apply, an editor, a restore) keeps both right.
 func (t *tx) indexCurrent(ctx context.Context, storyID, versionID int64) error {
-	var js string
-	const read = `SELECT item FROM story_versions WHERE id = ?`
-	if err := t.tx.QueryRowContext(ctx, read, versionID).Scan(&js); err != nil {
-		return fmt.Errorf("index story %d: read version %d: %w", storyID, versionID, errNoRows(err))
-	}
-	it, err := decodeItem(js, "", false)
-	if err != nil {
-		return fmt.Errorf("index story %d: %w", storyID, err)
+	it := t.inserted(versionID)
+	if it == nil {
+		var js string
+		const read = `SELECT item FROM story_versions WHERE id = ?`
+		if err := t.QueryRowContext(ctx, read, versionID).Scan(&js); err != nil {
+			return fmt.Errorf("index story %d: read version %d: %w", storyID, versionID, errNoRows(err))
+		}
+		var err error
+		if it, err = decodeItem(js, "", false); err != nil {
+			return fmt.Errorf("index story %d: %w", storyID, err)
+		}
 	}
 	headline, body := store.SearchText(it)
 	const (
 		unindex = `DELETE FROM story_search WHERE rowid = ?`
 		index   = `INSERT INTO story_search (rowid, headline, body) VALUES (?, ?, ?)`
 	)
-	if _, err := t.tx.ExecContext(ctx, unindex, storyID); err != nil {
+	if _, err := t.ExecContext(ctx, unindex, storyID); err != nil {
 		return fmt.Errorf("index story %d: remove old text: %w", storyID, err)
 	}
-	if _, err := t.tx.ExecContext(ctx, index, storyID, headline, body); err != nil {
+	if _, err := t.ExecContext(ctx, index, storyID, headline, body); err != nil {
 		return fmt.Errorf("index story %d: text: %w", storyID, err)
 	}
 
 	const clear = `DELETE FROM story_tags WHERE story_id = ?`
-	if _, err := t.tx.ExecContext(ctx, clear, storyID); err != nil {
+	if _, err := t.ExecContext(ctx, clear, storyID); err != nil {
 		return fmt.Errorf("index story %d: clear tags: %w", storyID, err)
 	}
 	tags := store.TagsOf(it)
@@ -105,7 +108,7 @@ func (t *tx) indexCurrent(ctx context.Context, storyID, versionID int64) error {
 		SELECT s.id, j.value ->> 0, j.value ->> 1, j.value ->> 2, s.published_at
 		FROM stories s, json_each(?) j
 		WHERE s.id = ?`
-	if _, err := t.tx.ExecContext(ctx, insert, string(b), storyID); err != nil {
+	if _, err := t.ExecContext(ctx, insert, string(b), storyID); err != nil {
 		return fmt.Errorf("index story %d: tags: %w", storyID, err)
 	}
 	return nil

@@ -77,7 +77,7 @@ func (s *Store) GetRuleSet(ctx context.Context) (*store.RuleSet, error) {
 
 // LoadRuleSet is GetRuleSet inside the write transaction.
 func (t *tx) LoadRuleSet(ctx context.Context) (*store.RuleSet, error) {
-	return loadRuleSet(ctx, t.tx)
+	return loadRuleSet(ctx, t)
 }
 
 func loadRuleSet(ctx context.Context, q queryer) (*store.RuleSet, error) {
@@ -121,7 +121,7 @@ func loadRuleSet(ctx context.Context, q queryer) (*store.RuleSet, error) {
 // RuleSetVersion is the rule set's version.
 func (t *tx) RuleSetVersion(ctx context.Context) (int64, error) {
 	var v int64
-	if err := t.tx.QueryRowContext(ctx, `SELECT version FROM rule_set_version WHERE id = 1`).Scan(&v); err != nil {
+	if err := t.QueryRowContext(ctx, `SELECT version FROM rule_set_version WHERE id = 1`).Scan(&v); err != nil {
 		return 0, fmt.Errorf("get rule set version: %w", err)
 	}
 	return v, nil
@@ -129,7 +129,7 @@ func (t *tx) RuleSetVersion(ctx context.Context) (int64, error) {
 
 // bumpRuleSet moves the rule set's version on.
 func (t *tx) bumpRuleSet(ctx context.Context) error {
-	if _, err := t.tx.ExecContext(ctx, `UPDATE rule_set_version SET version = version + 1 WHERE id = 1`); err != nil {
+	if _, err := t.ExecContext(ctx, `UPDATE rule_set_version SET version = version + 1 WHERE id = 1`); err != nil {
 		return fmt.Errorf("move rule set version on: %w", err)
 	}
 	return nil
@@ -150,7 +150,7 @@ func (t *tx) CreateRule(ctx context.Context, p *store.CreateRuleParams) (*store.
 			updated_by, created_at, updated_at)
 		VALUES ((SELECT COALESCE(max(position), 0) + 1 FROM rules), ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING ` + ruleColumns
-	r, err := scanRule(t.tx.QueryRowContext(ctx, q, p.Name, p.Disabled, when, p.Action, p.Section, p.Continue, p.By, at, at))
+	r, err := scanRule(t.QueryRowContext(ctx, q, p.Name, p.Disabled, when, p.Action, p.Section, p.Continue, p.By, at, at))
 	if err != nil {
 		return nil, fmt.Errorf("create rule %q: %w", p.Name, err)
 	}
@@ -171,7 +171,7 @@ func (t *tx) UpdateRule(ctx context.Context, p *store.UpdateRuleParams) (*store.
 			continue_matching = ?, updated_by = ?, updated_at = ?
 		WHERE id = ?
 		RETURNING ` + ruleColumns
-	r, err := scanRule(t.tx.QueryRowContext(ctx, q, p.Name, p.Disabled, when, p.Action, p.Section, p.Continue,
+	r, err := scanRule(t.QueryRowContext(ctx, q, p.Name, p.Disabled, when, p.Action, p.Section, p.Continue,
 		p.By, formatTime(dbTime(orNow(p.At))), p.ID))
 	if err != nil {
 		return nil, fmt.Errorf("update rule %d: %w", p.ID, errNoRows(err))
@@ -184,7 +184,7 @@ func (t *tx) DeleteRule(ctx context.Context, id int64) error {
 	if err := t.bumpRuleSet(ctx); err != nil {
 		return fmt.Errorf("delete rule %d: %w", id, err)
 	}
-	res, err := t.tx.ExecContext(ctx, `DELETE FROM rules WHERE id = ?`, id)
+	res, err := t.ExecContext(ctx, `DELETE FROM rules WHERE id = ?`, id)
 	if err := oneRow(res, err); err != nil {
 		return fmt.Errorf("delete rule %d: %w", id, err)
 	}
@@ -196,7 +196,7 @@ func (t *tx) ReorderRules(ctx context.Context, ids []int64) error {
 	if err := t.bumpRuleSet(ctx); err != nil {
 		return fmt.Errorf("reorder rules: %w", err)
 	}
-	rows, err := t.tx.QueryContext(ctx, `SELECT id FROM rules`)
+	rows, err := t.QueryContext(ctx, `SELECT id FROM rules`)
 	if err != nil {
 		return fmt.Errorf("reorder rules: %w", err)
 	}
@@ -217,7 +217,7 @@ func (t *tx) ReorderRules(ctx context.Context, ids []int64) error {
 		return fmt.Errorf("reorder rules: %w", err)
 	}
 	for i, id := range ids {
-		if _, err := t.tx.ExecContext(ctx, `UPDATE rules SET position = ? WHERE id = ?`, i+1, id); err != nil {
+		if _, err := t.ExecContext(ctx, `UPDATE rules SET position = ? WHERE id = ?`, i+1, id); err != nil {
 			return fmt.Errorf("reorder rules: move rule %d: %w", id, err)
 		}
 	}
@@ -231,12 +231,12 @@ func (t *tx) SetSourceDefault(ctx context.Context, p *store.SetSourceDefaultPara
 	}
 	var err error
 	if p.Action == "" {
-		_, err = t.tx.ExecContext(ctx, `DELETE FROM rule_source_defaults WHERE source_name = ?`, p.Source)
+		_, err = t.ExecContext(ctx, `DELETE FROM rule_source_defaults WHERE source_name = ?`, p.Source)
 	} else {
 		const q = `
 			INSERT INTO rule_source_defaults (source_name, action, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (source_name) DO UPDATE SET action = excluded.action, updated_at = excluded.updated_at`
-		_, err = t.tx.ExecContext(ctx, q, p.Source, p.Action, formatTime(dbTime(orNow(p.At))))
+		_, err = t.ExecContext(ctx, q, p.Source, p.Action, formatTime(dbTime(orNow(p.At))))
 	}
 	if err != nil {
 		return fmt.Errorf("set default action of source %q: %w", p.Source, err)
@@ -279,7 +279,7 @@ func (t *tx) SetRouting(ctx context.Context, p *store.SetRoutingParams) error {
 			action = excluded.action, rule_id = excluded.rule_id, rule_name = excluded.rule_name,
 			decided_at = excluded.decided_at, scheduled_at = excluded.scheduled_at,
 			scheduled_by = excluded.scheduled_by`
-	_, err := t.tx.ExecContext(ctx, q, p.StoryID, p.Action, ruleID, p.RuleName,
+	_, err := t.ExecContext(ctx, q, p.StoryID, p.Action, ruleID, p.RuleName,
 		formatTime(dbTime(orNow(p.DecidedAt))), formatTimePtr(p.ScheduledAt), p.ScheduledBy)
 	if err != nil {
 		return fmt.Errorf("set routing of story %d: %w", p.StoryID, err)
@@ -294,7 +294,7 @@ func (s *Store) GetRouting(ctx context.Context, storyID int64) (*store.Routing, 
 
 // LoadRouting is GetRouting inside the transaction.
 func (t *tx) LoadRouting(ctx context.Context, storyID int64) (*store.Routing, error) {
-	return getRouting(ctx, t.tx, storyID)
+	return getRouting(ctx, t, storyID)
 }
 
 func getRouting(ctx context.Context, q queryer, storyID int64) (*store.Routing, error) {
@@ -385,7 +385,7 @@ func (t *tx) AppendDeskEvent(ctx context.Context, p *store.AppendDeskEventParams
 	}
 	const q = `INSERT INTO desk_events (kind, story_id, actor, at) VALUES (?, ?, ?, ?)
 		RETURNING id, kind, story_id, actor, at`
-	ev, err := scanDeskEvent(t.tx.QueryRowContext(ctx, q, p.Kind, p.StoryID, p.Actor, formatTime(dbTime(orNow(p.At)))))
+	ev, err := scanDeskEvent(t.QueryRowContext(ctx, q, p.Kind, p.StoryID, p.Actor, formatTime(dbTime(orNow(p.At)))))
 	if err != nil {
 		return nil, fmt.Errorf("append %s desk event for story %d: %w", p.Kind, p.StoryID, err)
 	}

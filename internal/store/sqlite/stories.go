@@ -225,7 +225,7 @@ func (s *Store) ListVersions(ctx context.Context, storyID int64) ([]*store.Versi
 // StoryVersions is ListVersions inside the transaction: it sees the versions
 // the transaction has stored.
 func (t *tx) StoryVersions(ctx context.Context, storyID int64) ([]*store.Version, error) {
-	return listVersions(ctx, t.tx, storyID)
+	return listVersions(ctx, t, storyID)
 }
 
 func listVersions(ctx context.Context, q queryer, storyID int64) ([]*store.Version, error) {
@@ -264,7 +264,7 @@ func (t *tx) LockStory(ctx context.Context, p *store.LockStoryParams) (*story.St
 	// Look before inserting: a re-delivery, the common case, then costs no
 	// INSERT, and no AUTOINCREMENT value is burnt (story ids are public URLs).
 	// The single writer connection already serializes transactions.
-	if st, err := scanStory(t.tx.QueryRowContext(ctx, find, p.Agency, p.URI)); err == nil {
+	if st, err := scanStory(t.QueryRowContext(ctx, find, p.Agency, p.URI)); err == nil {
 		return st, false, nil
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		return nil, false, fmt.Errorf("lock story %s %s: read: %w", p.Agency, p.URI, err)
@@ -274,7 +274,7 @@ func (t *tx) LockStory(ctx context.Context, p *store.LockStoryParams) (*story.St
 		INSERT INTO stories (agency, uri, slug, state, first_seen_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (agency, uri) DO NOTHING`
-	res, err := t.tx.ExecContext(ctx, insert, p.Agency, p.URI, p.Slug, string(p.State), at, at)
+	res, err := t.ExecContext(ctx, insert, p.Agency, p.URI, p.Slug, string(p.State), at, at)
 	if err != nil {
 		return nil, false, fmt.Errorf("lock story %s %s: create: %w", p.Agency, p.URI, err)
 	}
@@ -282,7 +282,7 @@ func (t *tx) LockStory(ctx context.Context, p *store.LockStoryParams) (*story.St
 	if err != nil {
 		return nil, false, fmt.Errorf("lock story %s %s: create: %w", p.Agency, p.URI, err)
 	}
-	st, err := scanStory(t.tx.QueryRowContext(ctx, find, p.Agency, p.URI))
+	st, err := scanStory(t.QueryRowContext(ctx, find, p.Agency, p.URI))
 	if err != nil {
 		return nil, false, fmt.Errorf("lock story %s %s: read: %w", p.Agency, p.URI, err)
 	}
@@ -293,7 +293,7 @@ func (t *tx) LockStory(ctx context.Context, p *store.LockStoryParams) (*story.St
 func (t *tx) VersionExists(ctx context.Context, storyID int64, versionKey string) (bool, error) {
 	var n int
 	const q = `SELECT count(*) FROM story_versions WHERE story_id = ? AND version_key = ?`
-	if err := t.tx.QueryRowContext(ctx, q, storyID, versionKey).Scan(&n); err != nil {
+	if err := t.QueryRowContext(ctx, q, storyID, versionKey).Scan(&n); err != nil {
 		return false, fmt.Errorf("check version %s of story %d: %w", versionKey, storyID, err)
 	}
 	return n > 0, nil
@@ -324,11 +324,12 @@ func (t *tx) InsertVersion(ctx context.Context, p *store.InsertVersionParams) (*
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6,
 			COALESCE((SELECT sha256 FROM deliveries WHERE id = ?6), ?7), ?8, ?9, ?10)
 		RETURNING ` + versionColumns
-	v, err := scanVersion(t.tx.QueryRowContext(ctx, q, p.StoryID, p.Key, js, p.Item.Link, p.Item.IDDerived,
+	v, err := scanVersion(t.QueryRowContext(ctx, q, p.StoryID, p.Key, js, p.Item.Link, p.Item.IDDerived,
 		deliveryID, p.Item.Source.SHA256, p.SourceName, formatTime(dbTime(orNow(p.ReceivedAt))), p.Applied))
 	if err != nil {
 		return nil, fmt.Errorf("insert version %s of story %d: %w", p.Key, p.StoryID, err)
 	}
+	t.remember(v.ID, p.Item)
 	return v, nil
 }
 
@@ -348,7 +349,7 @@ func (t *tx) SetCurrent(ctx context.Context, p *store.SetCurrentParams) error {
 	}
 
 	const markApplied = `UPDATE story_versions SET applied = 1 WHERE id = ? AND story_id = ?`
-	res, err := t.tx.ExecContext(ctx, markApplied, p.VersionID, p.StoryID)
+	res, err := t.ExecContext(ctx, markApplied, p.VersionID, p.StoryID)
 	if err := oneRow(res, err); err != nil {
 		return fmt.Errorf("set current version %d of story %d: %w", p.VersionID, p.StoryID, err)
 	}
@@ -362,7 +363,7 @@ func (t *tx) SetCurrent(ctx context.Context, p *store.SetCurrentParams) error {
 			published_at       = COALESCE(published_at, ?),
 			updated_at         = ?
 		WHERE id = ?`
-	res, err = t.tx.ExecContext(ctx, setStory, p.VersionID, string(p.State), p.Reason, p.Slug,
+	res, err = t.ExecContext(ctx, setStory, p.VersionID, string(p.State), p.Reason, p.Slug,
 		formatTimePtr(published), formatTime(at), p.StoryID)
 	if err := oneRow(res, err); err != nil {
 		return fmt.Errorf("set current version %d of story %d: %w", p.VersionID, p.StoryID, err)
