@@ -24,9 +24,10 @@ const (
 var Events = []string{EventPublished, EventUpdated, EventCorrected, EventKilled}
 
 // EventFor names the webhook event of a story event (apply.EventKind):
-// withheld is delivered as killed, since the story leaves every output
-// just the same, and restored as published, since it comes back. It
-// returns "" for a story event subscribers do not hear of.
+// withheld and an editor's unpublish are delivered as killed, since the
+// story leaves every output just the same, and restored as published,
+// since it comes back. It returns "" for a story event subscribers do not
+// hear of.
 func EventFor(storyEvent string) string {
 	switch storyEvent {
 	case "published", "restored":
@@ -35,7 +36,10 @@ func EventFor(storyEvent string) string {
 		return EventUpdated
 	case "corrected":
 		return EventCorrected
-	case "killed", "withheld":
+	case "killed", "withheld", "unpublished":
+		// Each takes the story off every output: a receiver that
+		// republished it must take it down too. The payload's state
+		// says which it was.
 		return EventKilled
 	}
 	return ""

@@ -166,3 +166,16 @@ func TestStoryPath(t *testing.T) {
 		}
 	}
 }
+
+func TestEventFor(t *testing.T) {
+	for story, want := range map[string]string{
+		"published": EventPublished, "restored": EventPublished,
+		"updated": EventUpdated, "corrected": EventCorrected,
+		"killed": EventKilled, "withheld": EventKilled, "unpublished": EventKilled,
+		"held": "", "spiked": "",
+	} {
+		if got := EventFor(story); got != want {
+			t.Errorf("EventFor(%q) = %q, want %q", story, got, want)
+		}
+	}
+}
