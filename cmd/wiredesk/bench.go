@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,8 +23,7 @@ import (
 )
 
 // benchParts are the parts of issue 8's benchmark suite, in the order
-// `wiredesk bench` runs them. The last three are not built yet: naming
-// them says so instead of measuring something else.
+// `wiredesk bench` runs them.
 func benchParts() []string {
 	return []string{"decode", "ingest", "latency", "serving", "scale", "scheduler"}
 }
@@ -41,6 +41,21 @@ type benchConfig struct {
 	out         string
 	cpuprofile  string
 	command     string
+
+	// serving
+	conns          int
+	duration       time.Duration
+	servingStories int
+	loadGenerator  string // auto, wrk or go
+	nginx          string // auto, on or off
+	// scale
+	scaleStories  int
+	scaleRequests int
+	// scheduler
+	sources           int
+	sourceInterval    time.Duration
+	schedulerDuration time.Duration
+	schedulerCold     bool
 }
 
 // cmdBench measures wiredesk on this machine: decode throughput per format
@@ -60,12 +75,26 @@ func cmdBench(ctx context.Context, env *cmdEnv, args []string) error {
 	stores := fs.String("stores", "", "stores to benchmark, comma-separated: sqlite, postgres (default sqlite, and postgres when --database-url is given)")
 	out := fs.String("out", "", "write the figures as a markdown fragment to this file")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	conns := fs.Int("conns", 64, "serving: concurrent connections")
+	duration := fs.Duration("duration", 20*time.Second, "serving: how long each page is loaded")
+	servingStories := fs.Int("serving-stories", 1000, "serving: stories ingested before serving")
+	loadGenerator := fs.String("load-generator", "auto", "serving: wrk (a second process), go (in this process), or auto (wrk when installed)")
+	nginx := fs.String("nginx", "auto", "serving: measure nginx serving the story page as a static file beside wiredesk: on, off, or auto (when installed)")
+	scaleStories := fs.Int("scale-stories", 1000000, "scale: stories stored before measuring")
+	scaleRequests := fs.Int("scale-requests", 200, "scale: requests per page measured")
+	sources := fs.Int("sources", 10000, "scheduler: sources on the fake upstream")
+	sourceInterval := fs.Duration("source-interval", 60*time.Second, "scheduler: every source's poll interval")
+	schedulerDuration := fs.Duration("scheduler-duration", 3*time.Minute, "scheduler: length of the measured run; at least two intervals")
+	schedulerCold := fs.Bool("scheduler-cold", false, "scheduler: add the sources at once to the running node, first answered in full, instead of starting on sources polled before")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg := benchConfig{
 		items: *items, decodeItems: *decodeItems, runs: *runs, pushes: *pushes, seed: *seed,
 		databaseURL: *databaseURL, out: *out, cpuprofile: *cpuprofile,
+		conns: *conns, duration: *duration, servingStories: *servingStories, loadGenerator: *loadGenerator, nginx: *nginx,
+		scaleStories: *scaleStories, scaleRequests: *scaleRequests,
+		sources: *sources, sourceInterval: *sourceInterval, schedulerDuration: *schedulerDuration, schedulerCold: *schedulerCold,
 		command: strings.TrimSpace("wiredesk bench " + strings.Join(redactArgs(args), " ")),
 	}
 	for _, p := range splitList(*only) {
@@ -94,6 +123,10 @@ func cmdBench(ctx context.Context, env *cmdEnv, args []string) error {
 	}
 	if cfg.items <= 0 || cfg.decodeItems <= 0 || cfg.runs <= 0 || cfg.pushes <= 0 {
 		fmt.Fprintln(env.stderr, "bench: --items, --decode-items, --runs and --pushes must be positive")
+		return errUsage
+	}
+	if err := cfg.validateParts(); err != nil {
+		fmt.Fprintln(env.stderr, "bench:", err)
 		return errUsage
 	}
 
@@ -141,9 +174,12 @@ func runBenchParts(ctx context.Context, env *cmdEnv, cfg *benchConfig, rep *benc
 			sec, err = benchIngest(ctx, env, cfg)
 		case "latency":
 			sec, err = benchLatency(ctx, env, cfg)
-		default:
-			fmt.Fprintf(env.stdout, "%s: not built yet: see issue 8\n\n", part)
-			continue
+		case "serving":
+			sec, err = benchServing(ctx, env, cfg)
+		case "scale":
+			sec, err = benchScale(ctx, env, cfg)
+		case "scheduler":
+			sec, err = benchScheduler(ctx, env, cfg)
 		}
 		if sec != nil {
 			rep.sections = append(rep.sections, sec)
@@ -152,6 +188,23 @@ func runBenchParts(ctx context.Context, env *cmdEnv, cfg *benchConfig, rep *benc
 		if err != nil {
 			return fmt.Errorf("bench %s: %w", part, err)
 		}
+	}
+	return nil
+}
+
+// validateParts checks the flags of the serving, scale and scheduler parts.
+func (c *benchConfig) validateParts() error {
+	switch {
+	case c.conns <= 0 || c.servingStories <= 0 || c.scaleStories <= 0 || c.scaleRequests <= 0 || c.sources <= 0:
+		return errors.New("--conns, --serving-stories, --scale-stories, --scale-requests and --sources must be positive")
+	case c.duration < time.Second:
+		return fmt.Errorf("--duration %s is under 1s", c.duration)
+	case !slices.Contains([]string{"auto", "wrk", "go"}, c.loadGenerator):
+		return fmt.Errorf("--load-generator %q: want auto, wrk or go", c.loadGenerator)
+	case !slices.Contains([]string{"auto", "on", "off"}, c.nginx):
+		return fmt.Errorf("--nginx %q: want auto, on or off", c.nginx)
+	case c.sourceInterval <= 0 || c.schedulerDuration < 2*c.sourceInterval:
+		return fmt.Errorf("--scheduler-duration %s must be at least two --source-interval (%s)", c.schedulerDuration, c.sourceInterval)
 	}
 	return nil
 }
