@@ -216,11 +216,7 @@ func sourceTest(ctx context.Context, env *cmdEnv, s store.Store, name string, cf
 		return fmt.Errorf("source %s: %w", name, err)
 	}
 	f := fetch.New(fetch.Config{Timeout: time.Duration(cfg.FetchTimeout), MaxBytes: cfg.FetchMaxBytes})
-	var auth *fetch.Auth
-	if src.Auth.Kind != "" {
-		auth = &fetch.Auth{Kind: src.Auth.Kind, Username: src.Auth.Username, Secret: src.Auth.Secret, Name: src.Auth.Name}
-	}
-	resp, err := f.Get(ctx, &fetch.Request{URL: src.URL, AllowPrivate: src.AllowPrivate, Auth: auth})
+	resp, err := f.Get(ctx, &fetch.Request{URL: src.URL, AllowPrivate: src.AllowPrivate, Auth: ingest.SourceFetchAuth(src.Auth)})
 	if err != nil {
 		return fmt.Errorf("source %s: fetch: %w", name, err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wiredesk/wiredesk/internal/decode"
 	"github.com/wiredesk/wiredesk/internal/fetch"
+	"github.com/wiredesk/wiredesk/internal/ingest"
 	"github.com/wiredesk/wiredesk/internal/store"
 	"github.com/wiredesk/wiredesk/internal/story"
 	"github.com/wiredesk/wiredesk/internal/wire"
@@ -198,10 +199,7 @@ func (d *Desk) postSourceTest(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	tp := sourceTestPage{Name: src.Name, URL: fetch.Redact(src.URL)}
-	req := &fetch.Request{URL: src.URL, AllowPrivate: src.AllowPrivate}
-	if src.Auth.Kind != "" {
-		req.Auth = &fetch.Auth{Kind: src.Auth.Kind, Username: src.Auth.Username, Secret: src.Auth.Secret, Name: src.Auth.Name}
-	}
+	req := &fetch.Request{URL: src.URL, AllowPrivate: src.AllowPrivate, Auth: ingest.SourceFetchAuth(src.Auth)}
 	resp, err := d.fetcher.Get(r.Context(), req)
 	if err != nil {
 		// fetch's errors carry the URL redacted, never a secret.

@@ -391,7 +391,7 @@ func (c *Client) readResponse(resp *http.Response, r *Request, dog *watchdog, po
 		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
 		se := &StatusError{Code: resp.StatusCode, URL: Redact(out.FinalURL)}
 		if se.Code == http.StatusTooManyRequests || se.Code == http.StatusServiceUnavailable {
-			se.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+			se.RetryAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		}
 		return nil, se
 	}
@@ -432,9 +432,9 @@ func (c *Client) readResponse(resp *http.Response, r *Request, dog *watchdog, po
 	return out, nil
 }
 
-// parseRetryAfter reads Retry-After: delay-seconds or an HTTP-date. A
+// ParseRetryAfter reads Retry-After: delay-seconds or an HTTP-date. A
 // missing, malformed or past value is 0.
-func parseRetryAfter(v string, now time.Time) time.Duration {
+func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0

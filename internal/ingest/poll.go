@@ -97,10 +97,7 @@ func (p *Poller) Poll(ctx context.Context, sourceID int64) error {
 	if src.Paused {
 		return nil
 	}
-	req := &fetch.Request{URL: src.URL, ETag: src.ETag, LastModified: src.LastModified, AllowPrivate: src.AllowPrivate}
-	if src.Auth.Kind != "" {
-		req.Auth = &fetch.Auth{Kind: src.Auth.Kind, Username: src.Auth.Username, Secret: src.Auth.Secret, Name: src.Auth.Name}
-	}
+	req := &fetch.Request{URL: src.URL, ETag: src.ETag, LastModified: src.LastModified, AllowPrivate: src.AllowPrivate, Auth: SourceFetchAuth(src.Auth)}
 	if src.Cursor != "" {
 		// A cursor page is its own URL: the base URL's validators do not
 		// apply to it.

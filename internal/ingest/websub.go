@@ -482,7 +482,7 @@ func (s *Subscriber) noHub(ctx context.Context, sub *store.WebSubSubscription, n
 
 // discover fetches the feed once and subscribes if it names a hub.
 func (s *Subscriber) discover(ctx context.Context, sub *store.WebSubSubscription, src *store.Source, now time.Time) error {
-	resp, err := s.cfg.Fetcher.Get(ctx, &fetch.Request{URL: src.URL, AllowPrivate: src.AllowPrivate, Auth: sourceFetchAuth(src.Auth)})
+	resp, err := s.cfg.Fetcher.Get(ctx, &fetch.Request{URL: src.URL, AllowPrivate: src.AllowPrivate, Auth: SourceFetchAuth(src.Auth)})
 	if err != nil {
 		failures := sub.Failures + 1
 		s.cfg.Logger.WarnContext(ctx, "websub discovery failed", "source", src.Name, "err", err)
@@ -555,8 +555,11 @@ func (s *Subscriber) backoff(n int) time.Duration {
 	return min(s.cfg.RetryMin<<min(max(n-1, 0), 20), s.cfg.RetryMax)
 }
 
-// sourceFetchAuth turns a source's stored credentials into fetch's.
-func sourceFetchAuth(a store.SourceAuth) *fetch.Auth {
+// SourceFetchAuth turns a source's stored credentials into fetch's; nil
+// for a source without credentials. Every fetch of a source goes through
+// it: the poller, WebSub discovery, and the desk's and the command line's
+// "test".
+func SourceFetchAuth(a store.SourceAuth) *fetch.Auth {
 	if a.Kind == "" {
 		return nil
 	}

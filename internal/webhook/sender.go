@@ -150,7 +150,7 @@ func (s *Sender) Send(ctx context.Context, m *Message) *Result {
 	start := time.Now()
 	res := s.send(ctx, m)
 	res.Duration = time.Since(start)
-	s.cfg.Logger.DebugContext(ctx, "webhook sent", "id", m.ID, "url", redact(m.URL),
+	s.cfg.Logger.DebugContext(ctx, "webhook sent", "id", m.ID, "url", fetch.Redact(m.URL),
 		"status", res.Status, "duration", res.Duration, "err", res.Err)
 	return res
 }
@@ -161,7 +161,7 @@ func (s *Sender) send(ctx context.Context, m *Message) *Result {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.URL, bytes.NewReader(m.Body))
 	if err != nil {
-		return &Result{Err: fmt.Errorf("build request to %s: %w", redact(m.URL), unwrapURLError(err))}
+		return &Result{Err: fmt.Errorf("build request to %s: %w", fetch.Redact(m.URL), unwrapURLError(err))}
 	}
 	ts := s.cfg.Now().Unix()
 	req.Header.Set("Content-Type", "application/json")
@@ -181,13 +181,13 @@ func (s *Sender) do(req *http.Request, allowPrivate bool) *Result {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return &Result{Err: fmt.Errorf("post to %s: %w", redact(req.URL.String()), unwrapURLError(err))}
+		return &Result{Err: fmt.Errorf("post to %s: %w", fetch.Redact(req.URL.String()), unwrapURLError(err))}
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	res := &Result{Status: resp.StatusCode}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
-		res.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), s.cfg.Now())
+		res.RetryAfter = fetch.ParseRetryAfter(resp.Header.Get("Retry-After"), s.cfg.Now())
 	}
 	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
 		res.Err = fmt.Errorf("HTTP %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
@@ -206,13 +206,13 @@ func (s *Sender) PingHub(ctx context.Context, hub, topic string) error {
 	form := url.Values{"hub.mode": {"publish"}, "hub.url": {topic}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hub, strings.NewReader(form.Encode()))
 	if err != nil {
-		return fmt.Errorf("ping hub %s: %w", redact(hub), unwrapURLError(err))
+		return fmt.Errorf("ping hub %s: %w", fetch.Redact(hub), unwrapURLError(err))
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("User-Agent", s.cfg.UserAgent)
 	res := s.do(req, true)
 	if res.Err != nil {
-		return fmt.Errorf("ping hub %s for %s: %w", redact(hub), topic, res.Err)
+		return fmt.Errorf("ping hub %s for %s: %w", fetch.Redact(hub), topic, res.Err)
 	}
 	return nil
 }
@@ -221,51 +221,19 @@ func (s *Sender) PingHub(ctx context.Context, hub, topic string) error {
 func checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("URL %s: %w", redact(raw), unwrapURLError(err))
+		return fmt.Errorf("URL %s: %w", fetch.Redact(raw), unwrapURLError(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("URL %s: scheme %q is not http or https", redact(raw), u.Scheme)
+		return fmt.Errorf("URL %s: scheme %q is not http or https", fetch.Redact(raw), u.Scheme)
 	}
 	if u.Host == "" {
-		return fmt.Errorf("URL %s: no host", redact(raw))
+		return fmt.Errorf("URL %s: no host", fetch.Redact(raw))
 	}
 	return nil
 }
 
 // CheckURL says what is wrong with a subscriber URL, or returns nil.
 func CheckURL(raw string) error { return checkURL(raw) }
-
-// retryAfter reads a Retry-After header: seconds or an HTTP date.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if n, err := strconv.Atoi(v); err == nil && n > 0 {
-		return time.Duration(n) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
-// redact drops what may be a credential from a URL before it is logged:
-// user info and the query.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparseable URL)"
-	}
-	if u.User != nil {
-		u.User = url.User("redacted")
-	}
-	if u.RawQuery != "" || u.ForceQuery {
-		u.RawQuery, u.ForceQuery = "redacted", false
-	}
-	u.Fragment, u.RawFragment = "", ""
-	return u.String()
-}
 
 // unwrapURLError drops net/http's *url.Error wrapping, which repeats the
 // whole URL.
