@@ -82,6 +82,11 @@ type Tx interface {
 	OutputTx
 	DeskTx
 	RulesTx
+	// InsertDelivery and FinishDelivery are the Store's, inside the
+	// transaction: a group commit archives several deliveries and applies
+	// their items in one transaction (ingest.GroupCommit).
+	InsertDelivery(ctx context.Context, p *InsertDeliveryParams) (*Delivery, error)
+	FinishDelivery(ctx context.Context, p *FinishDeliveryParams) error
 	// LockStory finds the story keyed by (agency, uri), creating it in
 	// state p.State when absent, and locks it for the rest of the
 	// transaction so two nodes cannot apply to one story at once.

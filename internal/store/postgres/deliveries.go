@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/wiredesk/wiredesk/internal/store"
 	"github.com/wiredesk/wiredesk/internal/story"
@@ -29,6 +30,22 @@ func scanDelivery(row pgx.Row, extra ...any) (*store.Delivery, error) {
 // from none), nothing is written and the earlier delivery comes back with
 // Repeat set.
 func (s *Store) InsertDelivery(ctx context.Context, p *store.InsertDeliveryParams) (*store.Delivery, error) {
+	return insertDelivery(ctx, s.pool, p)
+}
+
+// InsertDelivery is Store.InsertDelivery inside the transaction.
+func (t *tx) InsertDelivery(ctx context.Context, p *store.InsertDeliveryParams) (*store.Delivery, error) {
+	return insertDelivery(ctx, t.tx, p)
+}
+
+// deliveryWriter is what archiving a delivery needs: the pool or a
+// transaction.
+type deliveryWriter interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func insertDelivery(ctx context.Context, w deliveryWriter, p *store.InsertDeliveryParams) (*store.Delivery, error) {
 	body := p.Body
 	if body == nil {
 		body = []byte{} // the column is NOT NULL: an empty payload is still a payload
@@ -45,7 +62,7 @@ func (s *Store) InsertDelivery(ctx context.Context, p *store.InsertDeliveryParam
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT DO NOTHING
 		RETURNING ` + deliveryColumns
-	d, err := scanDelivery(s.pool.QueryRow(ctx, insert,
+	d, err := scanDelivery(w.QueryRow(ctx, insert,
 		p.SourceID, p.Origin, p.ContentType, sum, len(body), body, receivedAt))
 	if err == nil {
 		d.Body = body
@@ -62,9 +79,9 @@ func (s *Store) InsertDelivery(ctx context.Context, p *store.InsertDeliveryParam
 		WHERE source_id IS NULL AND sha256 = $1`
 	var row pgx.Row
 	if p.SourceID != nil {
-		row = s.pool.QueryRow(ctx, firstFromSource, *p.SourceID, sum)
+		row = w.QueryRow(ctx, firstFromSource, *p.SourceID, sum)
 	} else {
-		row = s.pool.QueryRow(ctx, firstUnsourced, sum)
+		row = w.QueryRow(ctx, firstUnsourced, sum)
 	}
 	d, err = scanDelivery(row, &body)
 	if err != nil {
@@ -92,8 +109,17 @@ func (s *Store) GetDelivery(ctx context.Context, id int64) (*store.Delivery, err
 
 // FinishDelivery records what decoding a delivery gave.
 func (s *Store) FinishDelivery(ctx context.Context, p *store.FinishDeliveryParams) error {
+	return finishDelivery(ctx, s.pool, p)
+}
+
+// FinishDelivery is Store.FinishDelivery inside the transaction.
+func (t *tx) FinishDelivery(ctx context.Context, p *store.FinishDeliveryParams) error {
+	return finishDelivery(ctx, t.tx, p)
+}
+
+func finishDelivery(ctx context.Context, w deliveryWriter, p *store.FinishDeliveryParams) error {
 	const q = `UPDATE deliveries SET format = $1, item_count = $2, error = $3 WHERE id = $4`
-	tag, err := s.pool.Exec(ctx, q, p.Format, p.Items, p.Err, p.DeliveryID)
+	tag, err := w.Exec(ctx, q, p.Format, p.Items, p.Err, p.DeliveryID)
 	if err != nil {
 		return fmt.Errorf("finish delivery %d: %w", p.DeliveryID, err)
 	}

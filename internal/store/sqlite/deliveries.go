@@ -33,11 +33,27 @@ func scanDelivery(row interface{ Scan(...any) error }, extra ...any) (*store.Del
 	return &d, nil
 }
 
+// deliveryWriter is what archiving a delivery needs: the writer's
+// statement cache outside a transaction, or a transaction.
+type deliveryWriter interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // InsertDelivery archives p.Body as received. When the same bytes were
 // archived before from the same source (or, for deliveries without a source,
 // from none), nothing is written and the earlier delivery comes back with
 // Repeat set.
 func (s *Store) InsertDelivery(ctx context.Context, p *store.InsertDeliveryParams) (*store.Delivery, error) {
+	return insertDelivery(ctx, s.stmts, p)
+}
+
+// InsertDelivery is Store.InsertDelivery inside the transaction.
+func (t *tx) InsertDelivery(ctx context.Context, p *store.InsertDeliveryParams) (*store.Delivery, error) {
+	return insertDelivery(ctx, t, p)
+}
+
+func insertDelivery(ctx context.Context, w deliveryWriter, p *store.InsertDeliveryParams) (*store.Delivery, error) {
 	body := p.Body
 	if body == nil {
 		body = []byte{} // the column is NOT NULL: an empty payload is still a payload
@@ -56,7 +72,7 @@ func (s *Store) InsertDelivery(ctx context.Context, p *store.InsertDeliveryParam
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING
 		RETURNING ` + deliveryColumns
-	d, err := scanDelivery(s.stmts.QueryRowContext(ctx, insert,
+	d, err := scanDelivery(w.QueryRowContext(ctx, insert,
 		sourceID, p.Origin, p.ContentType, sum, len(body), body, receivedAt))
 	if err == nil {
 		d.Body = body
@@ -74,9 +90,9 @@ func (s *Store) InsertDelivery(ctx context.Context, p *store.InsertDeliveryParam
 		WHERE source_id IS NULL AND sha256 = ?`
 	var row *sql.Row
 	if sourceID.Valid {
-		row = s.writer.QueryRowContext(ctx, firstFromSource, sourceID, sum)
+		row = w.QueryRowContext(ctx, firstFromSource, sourceID, sum)
 	} else {
-		row = s.writer.QueryRowContext(ctx, firstUnsourced, sum)
+		row = w.QueryRowContext(ctx, firstUnsourced, sum)
 	}
 	d, err = scanDelivery(row, &body)
 	if err != nil {
@@ -104,8 +120,17 @@ func (s *Store) GetDelivery(ctx context.Context, id int64) (*store.Delivery, err
 
 // FinishDelivery records what decoding a delivery gave.
 func (s *Store) FinishDelivery(ctx context.Context, p *store.FinishDeliveryParams) error {
+	return finishDelivery(ctx, s.stmts, p)
+}
+
+// FinishDelivery is Store.FinishDelivery inside the transaction.
+func (t *tx) FinishDelivery(ctx context.Context, p *store.FinishDeliveryParams) error {
+	return finishDelivery(ctx, t, p)
+}
+
+func finishDelivery(ctx context.Context, w deliveryWriter, p *store.FinishDeliveryParams) error {
 	const q = `UPDATE deliveries SET format = ?, item_count = ?, error = ? WHERE id = ?`
-	res, err := s.stmts.ExecContext(ctx, q, p.Format, p.Items, p.Err, p.DeliveryID)
+	res, err := w.ExecContext(ctx, q, p.Format, p.Items, p.Err, p.DeliveryID)
 	if err != nil {
 		return fmt.Errorf("finish delivery %d: %w", p.DeliveryID, err)
 	}

@@ -496,6 +496,54 @@ func testDeliveries(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Errorf("FinishDelivery of an unknown delivery: got %v, want ErrNotFound", err)
 		}
 	})
+
+	// The group commit archives deliveries inside its transaction: a
+	// rolled-back one leaves nothing, a committed one is as if archived
+	// alone, a repeat inside a transaction finds the first.
+	t.Run("InTransaction", func(t *testing.T) {
+		ctx := t.Context()
+		var rolledBack int64
+		errRollback := errors.New("roll back")
+		err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			d, err := tx.InsertDelivery(ctx, &store.InsertDeliveryParams{SourceID: &src.ID, Body: []byte("rolled back"), ReceivedAt: at})
+			if err != nil {
+				return err
+			}
+			rolledBack = d.ID
+			return errRollback
+		})
+		if !errors.Is(err, errRollback) {
+			t.Fatalf("InTx = %v, want the rollback error", err)
+		}
+		if _, err := s.GetDelivery(ctx, rolledBack); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("GetDelivery of a rolled-back delivery: got %v, want ErrNotFound", err)
+		}
+
+		var first, repeat *store.Delivery
+		err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			if first, err = tx.InsertDelivery(ctx, &store.InsertDeliveryParams{SourceID: &src.ID, Body: []byte("kept"), ReceivedAt: at}); err != nil {
+				return err
+			}
+			if repeat, err = tx.InsertDelivery(ctx, &store.InsertDeliveryParams{SourceID: &src.ID, Body: []byte("kept"), ReceivedAt: at}); err != nil {
+				return err
+			}
+			return tx.FinishDelivery(ctx, &store.FinishDeliveryParams{DeliveryID: first.ID, Format: "ninjs", Items: 1})
+		})
+		if err != nil {
+			t.Fatalf("InTx: %v", err)
+		}
+		if first.Repeat || !repeat.Repeat || repeat.ID != first.ID {
+			t.Errorf("in one transaction: first %d (repeat %v), again %d (repeat %v); want the second a repeat of the first", first.ID, first.Repeat, repeat.ID, repeat.Repeat)
+		}
+		got, err := s.GetDelivery(ctx, first.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Format != "ninjs" || got.Items != 1 || string(got.Body) != "kept" {
+			t.Errorf("committed delivery: format %q, %d items, body %q; want ninjs, 1, kept", got.Format, got.Items, got.Body)
+		}
+	})
 }
 
 // lockNew creates the story (agency, uri) in its own transaction.
