@@ -76,16 +76,7 @@ func (t *tx) indexCurrent(ctx context.Context, storyID, versionID int64) error {
 		}
 	}
 	headline, body := store.SearchText(it)
-	const (
-		unindex = `DELETE FROM story_search WHERE rowid = ?`
-		index   = `INSERT INTO story_search (rowid, headline, body) VALUES (?, ?, ?)`
-	)
-	if _, err := t.ExecContext(ctx, unindex, storyID); err != nil {
-		return fmt.Errorf("index story %d: remove old text: %w", storyID, err)
-	}
-	if _, err := t.ExecContext(ctx, index, storyID, headline, body); err != nil {
-		return fmt.Errorf("index story %d: text: %w", storyID, err)
-	}
+	t.indexSearch(storyID, headline, body)
 
 	const clear = `DELETE FROM story_tags WHERE story_id = ?`
 	if _, err := t.ExecContext(ctx, clear, storyID); err != nil {

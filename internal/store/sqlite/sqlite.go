@@ -158,7 +158,11 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx store.
 		}
 	}()
 	t := &tx{tx: sqlTx, stmts: s.stmts}
-	if err := fn(ctx, t); err != nil {
+	err = fn(ctx, t)
+	if err == nil {
+		err = t.flushSearch(ctx)
+	}
+	if err != nil {
 		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("roll back sqlite transaction: %w", rbErr))
 		}
@@ -194,6 +198,9 @@ type tx struct {
 	// of decoding the JSON just stored (see inserted).
 	lastVersion int64
 	lastItem    *story.Item
+	// search is the search text of the stories whose version on show
+	// changed, written just before commit (searchindex.go).
+	search map[int64]searchDoc
 }
 
 // remember notes the item of a version this transaction has just stored.
