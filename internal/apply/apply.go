@@ -63,7 +63,9 @@ type StoryEvent struct {
 // that makes the change, so a crash can neither lose nor invent one
 // (DESIGN §3). The job runner implements it.
 type Events interface {
-	StoryEventTx(ctx context.Context, tx store.Tx, ev *StoryEvent) error
+	// StoryEventsTx enqueues events in order; apply enqueues a whole
+	// transaction's events in one call.
+	StoryEventsTx(ctx context.Context, tx store.Tx, evs ...*StoryEvent) error
 	ScheduleEmbargoReleaseTx(ctx context.Context, tx store.Tx, storyID int64, at time.Time) error
 }
 
@@ -90,6 +92,32 @@ type Params struct {
 	Item       *story.Item
 	DeliveryID *int64
 	SourceName string
+
+	// print is the item's duplicate fingerprint when Prepare computed it
+	// ahead of the transaction.
+	print *fingerprint
+}
+
+// fingerprint is dedup.Fingerprint's result for one item's text.
+type fingerprint struct {
+	sha   string
+	sig   []uint32
+	bands []uint64
+	ok    bool
+}
+
+// Prepare computes what applying the item needs that depends on the item
+// alone, its duplicate fingerprint, so that it can be done by the caller's
+// goroutine, in parallel with other callers, instead of inside the
+// transaction, whose writer is the one thing ingest cannot run twice at
+// once. Applying an unprepared item computes it there.
+func (p *Params) Prepare() {
+	if p.print != nil || p.Item.PubStatus == story.Canceled {
+		return
+	}
+	f := &fingerprint{}
+	f.sha, f.sig, f.bands, f.ok = dedup.Fingerprint(p.Item.BodyText)
+	p.print = f
 }
 
 // Result says what Apply did.
@@ -108,16 +136,16 @@ func (a *Applier) Apply(ctx context.Context, p *Params) (*Result, error) {
 	if err := checkIdentity(p.Item); err != nil {
 		return nil, err
 	}
-	var res *Result
+	var res []*Result
 	err := a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		var err error
-		res, err = a.applyTx(ctx, tx, p)
+		res, err = a.ApplyTx(ctx, tx, []*Params{p})
 		return err
 	})
 	if err != nil {
-		return nil, a.applyError(p.Item, err)
+		return nil, err
 	}
-	return res, nil
+	return res[0], nil
 }
 
 // ApplyAllParams is a batch of items applied together.
@@ -141,13 +169,9 @@ func (a *Applier) ApplyAll(ctx context.Context, p *ApplyAllParams) ([]*Result, e
 	}
 	var results []*Result
 	err := a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		results = results[:0]
-		for _, it := range p.Items {
-			res, err := a.applyTx(ctx, tx, it)
-			if err != nil {
-				return a.applyError(it.Item, err)
-			}
-			results = append(results, res)
+		var err error
+		if results, err = a.ApplyTx(ctx, tx, p.Items); err != nil {
+			return err
 		}
 		if p.After != nil {
 			return p.After(ctx, tx)
@@ -158,6 +182,59 @@ func (a *Applier) ApplyAll(ctx context.Context, p *ApplyAllParams) ([]*Result, e
 		return nil, fmt.Errorf("apply %d items: %w", len(p.Items), err)
 	}
 	return results, nil
+}
+
+// ApplyTx applies items in order inside tx, a transaction the caller owns
+// and commits, and enqueues the story events they raise together at the
+// end, in order. The caller checks identities first (CheckIdentity); an
+// item without one fails here. Like applyTx it keeps no effects outside tx.
+func (a *Applier) ApplyTx(ctx context.Context, tx store.Tx, items []*Params) ([]*Result, error) {
+	var events TxEvents
+	results, err := a.ApplyGathering(ctx, tx, items, &events)
+	if err != nil {
+		return nil, err
+	}
+	return results, a.EnqueueTx(ctx, tx, &events)
+}
+
+// TxEvents gathers the story events of one transaction, to be enqueued in
+// one go before it commits (EnqueueTx).
+type TxEvents struct {
+	events []*StoryEvent
+}
+
+// ApplyGathering is ApplyTx that adds the events to events instead of
+// enqueueing them: a group commit applies several deliveries in one
+// transaction and enqueues all their events at once, which costs River one
+// statement instead of one per event.
+func (a *Applier) ApplyGathering(ctx context.Context, tx store.Tx, items []*Params, events *TxEvents) ([]*Result, error) {
+	results := make([]*Result, 0, len(items))
+	for _, p := range items {
+		if err := checkIdentity(p.Item); err != nil {
+			return nil, err
+		}
+		res, ev, err := a.applyTx(ctx, tx, p)
+		if err != nil {
+			return nil, a.applyError(p.Item, err)
+		}
+		if ev != nil {
+			events.events = append(events.events, ev)
+		}
+		results = append(results, res)
+	}
+	return results, nil
+}
+
+// EnqueueTx enqueues the gathered events in tx, in the order they were
+// raised, and forgets them.
+func (a *Applier) EnqueueTx(ctx context.Context, tx store.Tx, events *TxEvents) error {
+	if len(events.events) == 0 || a.events == nil {
+		events.events = events.events[:0]
+		return nil
+	}
+	err := a.events.StoryEventsTx(ctx, tx, events.events...)
+	events.events = events.events[:0]
+	return err
 }
 
 // CheckIdentity returns ErrNoIdentity (wrapped) for an item that cannot be
@@ -176,9 +253,10 @@ func (a *Applier) applyError(it *story.Item, err error) error {
 	return fmt.Errorf("apply %s %s from %s: %w", strings.TrimSpace(it.URI), story.VersionKey(it), strings.TrimSpace(it.Source.Agency), err)
 }
 
-// applyTx applies one item inside tx. It may run more than once for one
-// item (InTx retries), so it keeps no effects outside tx.
-func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result, error) {
+// applyTx applies one item inside tx and returns the story event it raises,
+// for the caller to enqueue (nil for none). It may run more than once for
+// one item (InTx retries), so it keeps no effects outside tx.
+func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result, *StoryEvent, error) {
 	it := p.Item
 	agency := strings.TrimSpace(it.Source.Agency)
 	uri := strings.TrimSpace(it.URI)
@@ -190,17 +268,17 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 		Agency: agency, URI: uri, Slug: story.Slug(it.Headline), State: first.State, At: now,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res := &Result{StoryID: s.ID, VersionKey: key, State: s.State}
 	if !created {
 		exists, err := tx.VersionExists(ctx, s.ID, key)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if exists {
 			res.Outcome = Unchanged
-			return res, nil
+			return res, nil, nil
 		}
 	}
 	var cur *story.Current
@@ -213,7 +291,7 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 	var routed *rules.Outcome
 	if created {
 		if routed, err = a.routeFirst(ctx, tx, it, p.SourceName, &d); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	} else {
 		d = keepGate(s.State, d)
@@ -224,20 +302,20 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 		SourceName: p.SourceName, ReceivedAt: now, Applied: d.Apply,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := a.fingerprint(ctx, tx, s.ID, v.ID, it); err != nil {
-		return nil, err
+	if err := a.fingerprint(ctx, tx, s.ID, v.ID, p); err != nil {
+		return nil, nil, err
 	}
 	// A story is filed once, from its first version with subjects; a
 	// routing rule or an editor may refile it later.
 	if s.Section == "" && it.PubStatus != story.Canceled {
 		if err := tx.SetSection(ctx, s.ID, story.SectionFor(it)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if err := recordRouting(ctx, tx, s.ID, routed, now); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	reason := stateReason(d.State, it)
 	if routed != nil && (d.State == story.Held || d.State == story.Spiked) {
@@ -248,15 +326,15 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 		if err := tx.SetCurrent(ctx, &store.SetCurrentParams{
 			StoryID: s.ID, VersionID: v.ID, State: d.State, Reason: reason, At: now,
 		}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	case d.Pending:
 		if err := tx.MarkPending(ctx, &store.MarkPendingParams{StoryID: s.ID, VersionID: v.ID}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	case d.State != s.State:
 		if err := tx.SetState(ctx, &store.SetStateParams{StoryID: s.ID, State: d.State, Reason: reason, At: now}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	switch {
@@ -273,22 +351,21 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 	}
 	res.State = d.State
 	res.Event = eventFor(before, d, it)
-	if res.Event != "" && a.events != nil {
-		if err := a.events.StoryEventTx(ctx, tx, &StoryEvent{Kind: res.Event, StoryID: s.ID, VersionKey: key, At: now}); err != nil {
-			return nil, err
-		}
+	var ev *StoryEvent
+	if res.Event != "" {
+		ev = &StoryEvent{Kind: res.Event, StoryID: s.ID, VersionKey: key, At: now}
 	}
 	if kind := deskEventOf(before, d); kind != "" {
 		if _, err := tx.AppendDeskEvent(ctx, &store.AppendDeskEventParams{Kind: kind, StoryID: s.ID, At: now}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if d.Apply && d.State == story.Embargoed && a.events != nil {
 		if err := a.events.ScheduleEmbargoReleaseTx(ctx, tx, s.ID, *it.Embargoed); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return res, nil
+	return res, ev, nil
 }
 
 // stateReason is what the story records as the reason for its state: for a
@@ -333,11 +410,12 @@ func eventFor(before story.State, d story.Decision, it *story.Item) EventKind {
 // equal to that of every other story without words. Nor is a kill: its
 // body is the agency's withdrawal notice, worded alike for unrelated
 // stories, so it says nothing about which story it is.
-func (a *Applier) fingerprint(ctx context.Context, tx store.Tx, storyID, versionID int64, it *story.Item) error {
-	if it.PubStatus == story.Canceled {
+func (a *Applier) fingerprint(ctx context.Context, tx store.Tx, storyID, versionID int64, p *Params) error {
+	if p.Item.PubStatus == story.Canceled {
 		return nil
 	}
-	sha, sig, bands, ok := dedup.Fingerprint(it.BodyText)
+	p.Prepare()
+	sha, sig, bands, ok := p.print.sha, p.print.sig, p.print.bands, p.print.ok
 	if !ok {
 		return nil
 	}

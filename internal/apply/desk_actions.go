@@ -162,7 +162,7 @@ func (a *Applier) deskAction(ctx context.Context, d *deskAction) (*Result, error
 		}
 		res = &Result{StoryID: st.ID, VersionKey: st.CurrentVersionKey, Outcome: Updated, State: state, Reason: d.reason, Event: event}
 		if a.events != nil {
-			if err := a.events.StoryEventTx(ctx, tx, &StoryEvent{Kind: event, StoryID: st.ID, VersionKey: st.CurrentVersionKey, At: now}); err != nil {
+			if err := a.events.StoryEventsTx(ctx, tx, &StoryEvent{Kind: event, StoryID: st.ID, VersionKey: st.CurrentVersionKey, At: now}); err != nil {
 				return err
 			}
 		}

@@ -25,13 +25,15 @@ type actionEvents struct {
 	fail error
 }
 
-func (e *actionEvents) StoryEventTx(_ context.Context, _ store.Tx, ev *apply.StoryEvent) error {
+func (e *actionEvents) StoryEventsTx(_ context.Context, _ store.Tx, evs ...*apply.StoryEvent) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.fail != nil {
 		return e.fail
 	}
-	e.kind = append(e.kind, ev.Kind)
+	for _, ev := range evs {
+		e.kind = append(e.kind, ev.Kind)
+	}
 	return nil
 }
 

@@ -81,7 +81,7 @@ func (a *Applier) restoreTx(ctx context.Context, tx store.Tx, storyID int64, by 
 	}
 	res := &Result{StoryID: st.ID, VersionKey: best.Key, Outcome: Updated, State: state, Event: EventRestored}
 	if a.events != nil {
-		if err := a.events.StoryEventTx(ctx, tx, &StoryEvent{Kind: EventRestored, StoryID: st.ID, VersionKey: best.Key, At: now}); err != nil {
+		if err := a.events.StoryEventsTx(ctx, tx, &StoryEvent{Kind: EventRestored, StoryID: st.ID, VersionKey: best.Key, At: now}); err != nil {
 			return nil, err
 		}
 		if state == story.Embargoed {
@@ -120,7 +120,7 @@ func (a *Applier) ReleaseEmbargo(ctx context.Context, storyID int64) (*Result, e
 		}
 		res.Outcome, res.State, res.Event = Updated, story.Published, EventPublished
 		if a.events != nil {
-			return a.events.StoryEventTx(ctx, tx, &StoryEvent{Kind: EventPublished, StoryID: st.ID, VersionKey: st.CurrentVersionKey, At: now})
+			return a.events.StoryEventsTx(ctx, tx, &StoryEvent{Kind: EventPublished, StoryID: st.ID, VersionKey: st.CurrentVersionKey, At: now})
 		}
 		return nil
 	})

@@ -494,7 +494,7 @@ func (a *Applier) storyEvent(ctx context.Context, tx store.Tx, res *Result, now 
 	if res.Event == "" || a.events == nil {
 		return nil
 	}
-	return a.events.StoryEventTx(ctx, tx, &StoryEvent{Kind: res.Event, StoryID: res.StoryID, VersionKey: res.VersionKey, At: now})
+	return a.events.StoryEventsTx(ctx, tx, &StoryEvent{Kind: res.Event, StoryID: res.StoryID, VersionKey: res.VersionKey, At: now})
 }
 
 func deskEvent(ctx context.Context, tx store.Tx, kind string, storyID int64, by string, now time.Time) error {

@@ -24,10 +24,12 @@ type eventLog struct {
 	schedules []time.Time
 }
 
-func (l *eventLog) StoryEventTx(_ context.Context, _ store.Tx, ev *apply.StoryEvent) error {
+func (l *eventLog) StoryEventsTx(_ context.Context, _ store.Tx, evs ...*apply.StoryEvent) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.events = append(l.events, string(ev.Kind))
+	for _, ev := range evs {
+		l.events = append(l.events, string(ev.Kind))
+	}
 	return nil
 }
 
