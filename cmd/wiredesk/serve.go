@@ -184,6 +184,8 @@ func cmdServe(ctx context.Context, env *cmdEnv, args []string, demoMode bool) er
 	applier = apply.New(b.store, runner, nil)
 	fetcher := fetch.New(fetch.Config{Timeout: time.Duration(cfg.FetchTimeout), MaxBytes: cfg.FetchMaxBytes, Logger: logger})
 	pipeline := ingest.NewPipeline(b.store, applier, logger, nil)
+	// Polls, pushes, WebSub and drop folders share the group commit.
+	tasks = append(tasks, pipeline.Run)
 	sm, err := newServeMetrics(b.store, logger)
 	if err != nil {
 		return err
