@@ -32,6 +32,7 @@ func benchParts() []string {
 type benchConfig struct {
 	only        []string
 	items       int
+	workers     []int // ingest: concurrent deliveries, one run each
 	decodeItems int
 	runs        int
 	pushes      int
@@ -51,6 +52,7 @@ type benchConfig struct {
 	// scale
 	scaleStories  int
 	scaleRequests int
+	scaleDB       string // reused when it exists, else loaded and kept
 	// scheduler
 	sources           int
 	sourceInterval    time.Duration
@@ -67,6 +69,7 @@ func cmdBench(ctx context.Context, env *cmdEnv, args []string) error {
 	fs := newFlagSet("bench", env)
 	only := fs.String("only", "decode,ingest,latency", "parts to run, comma-separated: "+strings.Join(benchParts(), ", "))
 	items := fs.Int("items", 100000, "items to ingest into each store")
+	workers := fs.String("ingest-workers", "16", "ingest: concurrent deliveries, comma-separated for one run each (1 is one delivery after another)")
 	decodeItems := fs.Int("decode-items", 2000, "documents per format in the decode benchmark")
 	runs := fs.Int("runs", 5, "repeats of the decode benchmark; the median is reported")
 	pushes := fs.Int("pushes", 1000, "stories pushed (and then killed) in the latency benchmark")
@@ -82,6 +85,7 @@ func cmdBench(ctx context.Context, env *cmdEnv, args []string) error {
 	nginx := fs.String("nginx", "auto", "serving: measure nginx serving the story page as a static file beside wiredesk: on, off, or auto (when installed)")
 	scaleStories := fs.Int("scale-stories", 1000000, "scale: stories stored before measuring")
 	scaleRequests := fs.Int("scale-requests", 200, "scale: requests per page measured")
+	scaleDB := fs.String("scale-db", "", "scale: SQLite database to measure: reused as it is when the file exists, else loaded and kept there (default a temporary one, removed)")
 	sources := fs.Int("sources", 10000, "scheduler: sources on the fake upstream")
 	sourceInterval := fs.Duration("source-interval", 60*time.Second, "scheduler: every source's poll interval")
 	schedulerDuration := fs.Duration("scheduler-duration", 3*time.Minute, "scheduler: length of the measured run; at least two intervals")
@@ -89,11 +93,17 @@ func cmdBench(ctx context.Context, env *cmdEnv, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	workerCounts, err := parseCounts(*workers)
+	if err != nil {
+		fmt.Fprintln(env.stderr, "bench: --ingest-workers:", err)
+		return errUsage
+	}
 	cfg := benchConfig{
-		items: *items, decodeItems: *decodeItems, runs: *runs, pushes: *pushes, seed: *seed,
+		workers: workerCounts,
+		items:   *items, decodeItems: *decodeItems, runs: *runs, pushes: *pushes, seed: *seed,
 		databaseURL: *databaseURL, out: *out, cpuprofile: *cpuprofile,
 		conns: *conns, duration: *duration, servingStories: *servingStories, loadGenerator: *loadGenerator, nginx: *nginx,
-		scaleStories: *scaleStories, scaleRequests: *scaleRequests,
+		scaleStories: *scaleStories, scaleRequests: *scaleRequests, scaleDB: *scaleDB,
 		sources: *sources, sourceInterval: *sourceInterval, schedulerDuration: *schedulerDuration, schedulerCold: *schedulerCold,
 		command: strings.TrimSpace("wiredesk bench " + strings.Join(redactArgs(args), " ")),
 	}
@@ -457,4 +467,17 @@ func median(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// parseCounts reads a comma-separated list of positive numbers.
+func parseCounts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a positive number", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

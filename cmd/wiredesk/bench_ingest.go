@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/wiredesk/wiredesk/internal/apply"
@@ -24,36 +25,43 @@ type ingestFigures struct {
 }
 
 // benchIngest pushes cfg.items corpus deliveries through the pipeline
-// `wiredesk ingest` uses (archive, decode, apply with its job enqueues,
-// store) into a fresh store of each kind, one delivery after another.
+// `wiredesk serve` uses (archive, decode, apply with its job enqueues,
+// store, with the group commit running) into a fresh store of each kind,
+// from each number of concurrent senders in cfg.workers.
 func benchIngest(ctx context.Context, env *cmdEnv, cfg *benchConfig) (*benchSection, error) {
 	sec := &benchSection{
 		title:  fmt.Sprintf("Ingest end to end (%d items, one delivery each)", cfg.items),
-		header: []string{"store", "items/s in the pipeline", "time in the pipeline", "wall time", "new / updated / recorded / unchanged / skipped", "RSS at the end", "peak RSS", "database size"},
+		header: []string{"store", "concurrent deliveries", "items/s in the pipeline", "time in the pipeline", "wall time", "new / updated / recorded / unchanged / skipped", "RSS at the end", "peak RSS", "database size"},
 		notes: []string{fmt.Sprintf("Corpus seed %d, default mix (updates, corrections, kills, embargoes, near-duplicates, late versions), "+
-			"all four formats. \"In the pipeline\" is the time spent in ingest.Pipeline.Deliver, the way `wiredesk ingest` calls it; "+
-			"wall time also includes generating the corpus. RSS is this process's resident memory, peak over the whole run so far.", cfg.seed)},
+			"all four formats, one item per delivery (the hardest case: a feed poll brings many items per delivery). "+
+			"Deliveries are sent by that many goroutines at once through ingest.Pipeline.Deliver with the pipeline's group commit running, as in `wiredesk serve`; "+
+			"with several senders, versions of one story may arrive out of order, as they can from agencies, so the outcome counts differ while the stories end the same. "+
+			"\"In the pipeline\" is the time from the first delivery sent to the last answered, the corpus generated meanwhile by one more goroutine; "+
+			"wall time also includes opening the store. RSS is this process's resident memory, peak over the whole run so far.", cfg.seed)},
 	}
 	for _, storeName := range cfg.stores {
-		f, err := ingestInto(ctx, env, cfg, storeName)
-		if err != nil {
-			return sec, fmt.Errorf("%s: %w", storeName, err)
+		for _, workers := range cfg.workers {
+			f, err := ingestInto(ctx, env, cfg, storeName, workers)
+			if err != nil {
+				return sec, fmt.Errorf("%s: %w", storeName, err)
+			}
+			sec.rows = append(sec.rows, []string{
+				storeName,
+				fmt.Sprint(workers),
+				fmt.Sprintf("%.0f", float64(f.items)/f.inPipeline.Seconds()),
+				f.inPipeline.Round(100 * time.Millisecond).String(),
+				f.wall.Round(100 * time.Millisecond).String(),
+				fmt.Sprintf("%d / %d / %d / %d / %d", f.created, f.updated, f.recorded, f.unchanged, f.skipped),
+				fmt.Sprintf("%.0f MiB", f.rss),
+				fmt.Sprintf("%.0f MiB", f.peak),
+				fmt.Sprintf("%.0f MiB", float64(f.dbBytes)/(1<<20)),
+			})
 		}
-		sec.rows = append(sec.rows, []string{
-			storeName,
-			fmt.Sprintf("%.0f", float64(f.items)/f.inPipeline.Seconds()),
-			f.inPipeline.Round(100 * time.Millisecond).String(),
-			f.wall.Round(100 * time.Millisecond).String(),
-			fmt.Sprintf("%d / %d / %d / %d / %d", f.created, f.updated, f.recorded, f.unchanged, f.skipped),
-			fmt.Sprintf("%.0f MiB", f.rss),
-			fmt.Sprintf("%.0f MiB", f.peak),
-			fmt.Sprintf("%.0f MiB", float64(f.dbBytes)/(1<<20)),
-		})
 	}
 	return sec, nil
 }
 
-func ingestInto(ctx context.Context, env *cmdEnv, cfg *benchConfig, storeName string) (*ingestFigures, error) {
+func ingestInto(ctx context.Context, env *cmdEnv, cfg *benchConfig, storeName string, workers int) (*ingestFigures, error) {
 	logger := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var (
 		b       *backend
@@ -115,31 +123,74 @@ func ingestInto(ctx context.Context, env *cmdEnv, cfg *benchConfig, storeName st
 		return nil, err
 	}
 	pipeline := ingest.NewPipeline(b.store, apply.New(b.store, runner, nil), logger, nil)
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	grouped := make(chan error, 1)
+	go func() { grouped <- pipeline.Run(runCtx) }()
 
 	f := &ingestFigures{}
-	bar := newProgress(env.stderr, "ingest "+storeName, cfg.items)
+	bar := newProgress(env.stderr, fmt.Sprintf("ingest %s, %d at once", storeName, workers), cfg.items)
 	wallStart := time.Now()
+	var (
+		mu        sync.Mutex
+		firstErr  error
+		wg        sync.WaitGroup
+		sent      = make(chan *corpus.Delivery, workers)
+		delivered int
+		start     time.Time
+	)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for d := range sent {
+				res, err := pipeline.Deliver(ctx, &ingest.DeliverParams{Origin: fmt.Sprintf("bench:%d", d.Seq), Body: d.Body, Agency: d.Item.Source.Agency})
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("delivery %d (%s, %s): %w", d.Seq, d.Format, d.Kind, err)
+				}
+				if err == nil {
+					f.items += res.Items
+					f.created += res.Created
+					f.updated += res.Updated
+					f.recorded += res.Recorded
+					f.unchanged += res.Unchanged
+					f.skipped += len(res.Skipped)
+				}
+				delivered++
+				bar.update(delivered)
+				mu.Unlock()
+			}
+		}()
+	}
+	// The corpus is generated as it is sent, by this goroutine: kept
+	// whole in memory it would be the biggest thing in the process.
 	err = corpus.New(corpus.Config{Seed: cfg.seed, Items: cfg.items}).Each(func(d *corpus.Delivery) error {
-		if err := ctx.Err(); err != nil {
-			return err
+		if start.IsZero() {
+			start = time.Now()
 		}
-		start := time.Now()
-		res, err := pipeline.Deliver(ctx, &ingest.DeliverParams{Origin: fmt.Sprintf("bench:%d", d.Seq), Body: d.Body, Agency: d.Item.Source.Agency})
-		f.inPipeline += time.Since(start)
-		if err != nil {
-			return fmt.Errorf("delivery %d (%s, %s): %w", d.Seq, d.Format, d.Kind, err)
+		select {
+		case sent <- d:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		f.items += res.Items
-		f.created += res.Created
-		f.updated += res.Updated
-		f.recorded += res.Recorded
-		f.unchanged += res.Unchanged
-		f.skipped += len(res.Skipped)
-		bar.update(d.Seq + 1)
-		return nil
 	})
+	close(sent)
+	wg.Wait()
+	f.inPipeline = time.Since(start)
 	bar.done(f.items)
 	f.wall = time.Since(wallStart)
+	stop()
+	if gerr := <-grouped; gerr != nil && err == nil {
+		err = gerr
+	}
+	if err == nil {
+		err = firstErr
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -60,6 +60,7 @@ func TestBenchRefusesBadFlags(t *testing.T) {
 		{"--stores", "mysql"},
 		{"--stores", "postgres"}, // without --database-url
 		{"--items", "0"},
+		{"--ingest-workers", "4,0"},
 		{"--conns", "0"},
 		{"--duration", "500ms"},
 		{"--load-generator", "ab"},
@@ -82,27 +83,30 @@ func benchStores(t *testing.T) []string {
 }
 
 // TestBenchIngestSmoke ingests a few hundred corpus items into each store
-// through the pipeline and reports every one applied.
+// through the pipeline, one sender and eight at once, and reports every one
+// applied.
 func TestBenchIngestSmoke(t *testing.T) {
-	args := append([]string{"--only", "ingest", "--items", "300"}, benchStores(t)...)
+	args := append([]string{"--only", "ingest", "--items", "300", "--ingest-workers", "1,8"}, benchStores(t)...)
 	stdout, stderr, err := runBench(t, args...)
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, stderr)
 	}
 	// new + updated + recorded + unchanged + skipped = 300 on each store.
-	row := regexp.MustCompile(`\| (sqlite|postgres) \| \d+ \| [^|]+ \| [^|]+ \| (\d+) / (\d+) / (\d+) / (\d+) / (\d+) \|`)
+	row := regexp.MustCompile(`\| (sqlite|postgres) \| (\d+) \| \d+ \| [^|]+ \| [^|]+ \| (\d+) / (\d+) / (\d+) / (\d+) / (\d+) \|`)
 	rows := row.FindAllStringSubmatch(stdout, -1)
-	if len(rows) != 2 {
-		t.Fatalf("want a row per store, got:\n%s", stdout)
-	}
+	var runs []string
 	for _, r := range rows {
+		runs = append(runs, r[1]+" "+r[2])
 		sum := 0
-		for _, n := range r[2:] {
+		for _, n := range r[3:] {
 			sum += atoi(t, n)
 		}
-		if sum != 300 || atoi(t, r[6]) != 0 {
-			t.Errorf("%s: outcomes %v add up to %d with %s skipped; want 300 items, none skipped", r[1], r[2:], sum, r[6])
+		if sum != 300 || atoi(t, r[7]) != 0 {
+			t.Errorf("%s with %s senders: outcomes %v add up to %d with %s skipped; want 300 items, none skipped", r[1], r[2], r[3:], sum, r[7])
 		}
+	}
+	if diff := cmp.Diff([]string{"sqlite 1", "sqlite 8", "postgres 1", "postgres 8"}, runs); diff != "" {
+		t.Errorf("runs (-want +got):\n%s\n%s", diff, stdout)
 	}
 }
 
