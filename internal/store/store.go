@@ -93,7 +93,8 @@ type Tx interface {
 	LockStory(ctx context.Context, p *LockStoryParams) (s *story.Story, created bool, err error)
 	// VersionExists reports whether the story already has this version key.
 	VersionExists(ctx context.Context, storyID int64, versionKey string) (bool, error)
-	// InsertVersion stores one immutable version row.
+	// InsertVersion stores one immutable version row. The Version returned
+	// carries p.Item itself, not the stored copy read back.
 	InsertVersion(ctx context.Context, p *InsertVersionParams) (*Version, error)
 	// SetCurrent makes a version the one on show and sets the story's state.
 	SetCurrent(ctx context.Context, p *SetCurrentParams) error

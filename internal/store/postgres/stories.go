@@ -286,9 +286,12 @@ func (t *tx) InsertVersion(ctx context.Context, p *store.InsertVersionParams) (*
 			delivery_sha256, source_name, received_at, applied)
 		VALUES ($1, $2, $3, $4, $5, $6,
 			COALESCE((SELECT sha256 FROM deliveries WHERE id = $6), $7), $8, $9, $10)
-		RETURNING ` + versionColumns
-	v, err := scanVersion(t.tx.QueryRow(ctx, q, p.StoryID, p.Key, js, p.Item.Link, p.Item.IDDerived,
-		p.DeliveryID, p.Item.Source.SHA256, p.SourceName, dbTime(orNow(p.ReceivedAt)), p.Applied))
+		RETURNING id, delivery_sha256`
+	receivedAt := dbTime(orNow(p.ReceivedAt))
+	v := &store.Version{StoryID: p.StoryID, Key: p.Key, Item: p.Item, DeliveryID: p.DeliveryID,
+		SourceName: p.SourceName, ReceivedAt: receivedAt, Applied: p.Applied}
+	err = t.tx.QueryRow(ctx, q, p.StoryID, p.Key, js, p.Item.Link, p.Item.IDDerived,
+		p.DeliveryID, p.Item.Source.SHA256, p.SourceName, receivedAt, p.Applied).Scan(&v.ID, &v.DeliverySHA256)
 	if err != nil {
 		return nil, fmt.Errorf("insert version %s of story %d: %w", p.Key, p.StoryID, err)
 	}
