@@ -181,6 +181,9 @@ type Runner struct {
 	insertTx func(ctx context.Context, tx store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	// insertManyTx is insertTx for a batch (schedule_polls).
 	insertManyTx func(ctx context.Context, tx store.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	// insertManyFastTx is insertManyTx that reads nothing back, for jobs
+	// without uniqueness (story events).
+	insertManyFastTx func(ctx context.Context, tx store.Tx, params []river.InsertManyParams) (int, error)
 	driver       string
 }
 
@@ -305,6 +308,13 @@ func newRunner[TTx any](driver riverdriver.Driver[TTx], settings riverSettings[T
 			return nil, fmt.Errorf("transaction %T is not a %s store transaction", tx, settings.name)
 		}
 		return client.InsertManyTx(ctx, driverTx, params)
+	}
+	r.insertManyFastTx = func(ctx context.Context, tx store.Tx, params []river.InsertManyParams) (int, error) {
+		driverTx, ok := settings.txOf(tx)
+		if !ok {
+			return 0, fmt.Errorf("transaction %T is not a %s store transaction", tx, settings.name)
+		}
+		return client.InsertManyFastTx(ctx, driverTx, params)
 	}
 	return r, nil
 }

@@ -2,8 +2,12 @@ package jobs_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/wiredesk/wiredesk/internal/apply"
 	"github.com/wiredesk/wiredesk/internal/jobs"
@@ -118,4 +122,54 @@ func storyEvents(t *testing.T, r *jobs.Runner) []string {
 		kinds = append(kinds, string(e.Event))
 	}
 	return kinds
+}
+
+// TestStoryEventsEnqueuedTogetherInOrder: the events of several stories
+// applied in one transaction are enqueued in the order they were raised,
+// each once, and a transaction rolled back enqueues none.
+func TestStoryEventsEnqueuedTogetherInOrder(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		r := migratedRunner(t, s, testConfig(t, s, func(context.Context, int64) error { return nil }))
+		a := apply.New(s, r, nil)
+		past := time.Now().Add(-time.Hour)
+		first, second := embargoed("batch-1", past), embargoed("batch-2", past)
+		kill := *first
+		kill.Version, kill.PubStatus = "2", story.Canceled
+		errRollback := errors.New("roll back")
+		err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			if _, err := a.ApplyTx(ctx, tx, []*apply.Params{{Item: embargoed("rolled-back", past)}}); err != nil {
+				return err
+			}
+			return errRollback
+		})
+		if !errors.Is(err, errRollback) {
+			t.Fatalf("InTx = %v, want the rollback error", err)
+		}
+		var res []*apply.Result
+		err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			var err error
+			res, err = a.ApplyTx(ctx, tx, []*apply.Params{{Item: first}, {Item: second}, {Item: &kill}})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, err := r.StoryEvents(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range evs {
+			got = append(got, fmt.Sprintf("%s %d", e.Event, e.StoryID))
+		}
+		want := []string{
+			fmt.Sprintf("published %d", res[0].StoryID),
+			fmt.Sprintf("published %d", res[1].StoryID),
+			fmt.Sprintf("killed %d", res[0].StoryID),
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("story events (-want +got):\n%s", diff)
+		}
+	})
 }
