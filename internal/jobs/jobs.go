@@ -184,7 +184,7 @@ type Runner struct {
 	// insertManyFastTx is insertManyTx that reads nothing back, for jobs
 	// without uniqueness (story events).
 	insertManyFastTx func(ctx context.Context, tx store.Tx, params []river.InsertManyParams) (int, error)
-	driver       string
+	driver           string
 }
 
 // NewSQLite returns a Runner whose jobs live in the SQLite store's database.
