@@ -3,6 +3,7 @@ package jobs
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -112,9 +113,15 @@ func (SchedulePollsArgs) Kind() string { return kindSchedulePolls }
 // InsertOpts keeps one scan at most queued or running, so slow scans do not
 // pile up behind each other; a scan is not retried because the next one is
 // at most ScanInterval away.
+//
+// A scan runs in the poll queue, not the default one: there it would wait
+// behind every story_event job queued before it (River works a queue in
+// order, and the default queue at most Workers jobs per fetch), so a burst
+// of new items would stop all polling until its events were worked.
 func (SchedulePollsArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{
 		MaxAttempts: 1,
+		Queue:       queuePoll,
 		UniqueOpts: river.UniqueOpts{
 			ByState: whileQueuedOrRunning(),
 		},
@@ -136,6 +143,10 @@ func (w *schedulePollsWorker) Work(ctx context.Context, job *river.Job[ScheduleP
 // source always has its poll queued, and a scan that fails leaves no claim.
 // The store's due index makes a scan cost what is due, not how many
 // sources there are. It returns how many sources it claimed.
+// claimRetry is how soon a source whose poll could not be queued is
+// claimed again.
+const claimRetry = 2 * time.Second
+
 func (r *Runner) scheduleDue(ctx context.Context, now time.Time) (int, error) {
 	batch := cmp.Or(r.cfg.ScanBatch, DefaultScanBatch)
 	total := 0
@@ -158,8 +169,27 @@ func (r *Runner) scheduleDue(ctx context.Context, now time.Time) (int, error) {
 			if err != nil {
 				return fmt.Errorf("enqueue %d polls: %w", len(params), err)
 			}
+			// A poll that ended a moment ago may still count as running to
+			// River, whose completions are written in batches: the new job
+			// is then skipped as its duplicate, and without a job to end
+			// it the claim would keep the source unpolled for the whole
+			// lease. Such claims end shortly, for the next scans to retry.
+			var skipped []int64
 			for _, j := range res {
 				r.logEnqueued(ctx, j)
+				if !j.UniqueSkippedAsDuplicate {
+					continue
+				}
+				// The job returned is the earlier one; its args name the
+				// source (results need not come back in insert order).
+				var args PollSourceArgs
+				if err := json.Unmarshal(j.Job.EncodedArgs, &args); err != nil {
+					return fmt.Errorf("read poll job %d: %w", j.Job.ID, err)
+				}
+				skipped = append(skipped, args.SourceID)
+			}
+			if len(skipped) > 0 {
+				return tx.EndSourceClaims(ctx, &store.EndSourceClaimsParams{SourceIDs: skipped, At: now.Add(claimRetry)})
 			}
 			return nil
 		})

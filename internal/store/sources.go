@@ -43,6 +43,18 @@ type SourceTx interface {
 	// the transaction that applies the page's items, so a crash keeps both
 	// or neither.
 	SetSourceCursor(ctx context.Context, p *SetSourceCursorParams) error
+	// EndSourceClaims makes claimed sources claimable again from p.At,
+	// before their lease is over: the scan that claimed them could not
+	// queue their polls (River still counted an earlier poll job of theirs
+	// as running, in the moment between its outcome recorded and its job
+	// marked done), so nothing else would end the claim.
+	EndSourceClaims(ctx context.Context, p *EndSourceClaimsParams) error
+}
+
+// EndSourceClaimsParams names the sources whose claims end, and when.
+type EndSourceClaimsParams struct {
+	SourceIDs []int64
+	At        time.Time
 }
 
 // SourceAuth is a source's credentials, sent by fetch. The zero value means

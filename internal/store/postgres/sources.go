@@ -270,3 +270,16 @@ func (t *tx) SetSourceCursor(ctx context.Context, p *store.SetSourceCursorParams
 	}
 	return nil
 }
+
+// EndSourceClaims sets the claims of the sources to end at p.At.
+func (t *tx) EndSourceClaims(ctx context.Context, p *store.EndSourceClaimsParams) error {
+	if len(p.SourceIDs) == 0 {
+		return nil
+	}
+	const q = `UPDATE sources SET claimed_until = $1
+		WHERE id = ANY($2) AND claimed_until > $1`
+	if _, err := t.tx.Exec(ctx, q, dbTime(p.At), p.SourceIDs); err != nil {
+		return fmt.Errorf("end claims of %d sources: %w", len(p.SourceIDs), err)
+	}
+	return nil
+}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -301,6 +302,23 @@ func (t *tx) SetSourceCursor(ctx context.Context, p *store.SetSourceCursorParams
 	const q = `UPDATE sources SET poll_cursor = ? WHERE id = ?`
 	if err := oneRow(t.ExecContext(ctx, q, p.Cursor, p.SourceID)); err != nil {
 		return fmt.Errorf("set cursor of source %d: %w", p.SourceID, err)
+	}
+	return nil
+}
+
+// EndSourceClaims sets the claims of the sources to end at p.At.
+func (t *tx) EndSourceClaims(ctx context.Context, p *store.EndSourceClaimsParams) error {
+	if len(p.SourceIDs) == 0 {
+		return nil
+	}
+	ids, err := json.Marshal(p.SourceIDs)
+	if err != nil {
+		return fmt.Errorf("end claims of %d sources: %w", len(p.SourceIDs), err)
+	}
+	const q = `UPDATE sources SET claimed_until = ?1
+		WHERE id IN (SELECT value FROM json_each(?2)) AND claimed_until > ?1`
+	if _, err := t.ExecContext(ctx, q, formatTime(dbTime(p.At)), string(ids)); err != nil {
+		return fmt.Errorf("end claims of %d sources: %w", len(p.SourceIDs), err)
 	}
 	return nil
 }

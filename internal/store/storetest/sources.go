@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -241,6 +242,24 @@ func testClaimDueSources(t *testing.T, open func(t *testing.T) store.Store) {
 	after := claim(t, s, &store.ClaimDueSourcesParams{Now: now.Add(lease), Limit: 10, Lease: lease})
 	if diff := cmp.Diff([]string{"overdue-2m", "overdue-1m", "new-at-once"}, names(after)); diff != "" {
 		t.Errorf("claim when the first lease ends (-want +got):\n%s", diff)
+	}
+
+	// Ending claims early: claimable again from the time given, not before;
+	// other claims are left alone.
+	retryAt := now.Add(lease + 5*time.Second)
+	err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		return tx.EndSourceClaims(ctx, &store.EndSourceClaimsParams{SourceIDs: []int64{ids["overdue-2m"], ids["new-at-once"]}, At: retryAt})
+	})
+	if err != nil {
+		t.Fatalf("EndSourceClaims: %v", err)
+	}
+	if got := names(claim(t, s, &store.ClaimDueSourcesParams{Now: retryAt.Add(-time.Microsecond), Limit: 10, Lease: lease})); len(got) != 0 {
+		t.Errorf("claim before the ended claims' time gave %v, want none", got)
+	}
+	reclaimed := names(claim(t, s, &store.ClaimDueSourcesParams{Now: retryAt, Limit: 10, Lease: lease}))
+	slices.Sort(reclaimed)
+	if diff := cmp.Diff([]string{"new-at-once", "overdue-2m"}, reclaimed); diff != "" {
+		t.Errorf("claim at the ended claims' time (-want +got):\n%s", diff)
 	}
 }
 
