@@ -90,6 +90,8 @@ func TestConfigValidate(t *testing.T) {
 		{name: "negative scan interval", modify: func(c *Config) { c.ScanInterval = -time.Second }, wantErr: []string{"ScanInterval"}},
 		{name: "sub-millisecond fetch poll", modify: func(c *Config) { c.FetchPollInterval = time.Microsecond }, wantErr: []string{"FetchPollInterval"}},
 		{name: "negative workers", modify: func(c *Config) { c.Workers = -1 }, wantErr: []string{"Workers"}},
+		{name: "negative poll workers", modify: func(c *Config) { c.PollWorkers = -1 }, wantErr: []string{"PollWorkers"}},
+		{name: "negative event workers", modify: func(c *Config) { c.EventWorkers = -1 }, wantErr: []string{"EventWorkers"}},
 		{name: "negative stop timeout", modify: func(c *Config) { c.StopTimeout = -time.Second }, wantErr: []string{"StopTimeout"}},
 	}
 	for _, tt := range tests {
@@ -116,10 +118,12 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestJobArgsInsertOpts(t *testing.T) {
-	// The kinds are stored in River's tables, and the unique states decide
-	// whether a source can be polled twice at once: both are contracts.
+	// The kinds are stored in River's tables, the unique states decide
+	// whether a source can be polled twice at once, and the queues keep
+	// polls and story events from waiting behind each other: contracts.
 	type summary struct {
 		Kind        string
+		Queue       string
 		MaxAttempts int
 		ByArgs      bool
 		ByState     []rivertype.JobState
@@ -131,7 +135,7 @@ func TestJobArgsInsertOpts(t *testing.T) {
 		o := args.InsertOpts()
 		states := slices.Clone(o.UniqueOpts.ByState)
 		slices.Sort(states)
-		return summary{args.Kind(), o.MaxAttempts, o.UniqueOpts.ByArgs, states}
+		return summary{args.Kind(), o.Queue, o.MaxAttempts, o.UniqueOpts.ByArgs, states}
 	}
 	queuedOrRunning := []rivertype.JobState{"available", "pending", "running", "scheduled"}
 
@@ -143,8 +147,11 @@ func TestJobArgsInsertOpts(t *testing.T) {
 		}
 		want summary
 	}{
-		{name: "poll_source", args: PollSourceArgs{SourceID: 7}, want: summary{"poll_source", 1, true, queuedOrRunning}},
-		{name: "schedule_polls", args: SchedulePollsArgs{}, want: summary{"schedule_polls", 1, false, queuedOrRunning}},
+		{name: "poll_source", args: PollSourceArgs{SourceID: 7}, want: summary{"poll_source", "poll", 1, true, queuedOrRunning}},
+		// The scan runs beside the polls, not behind story events in the
+		// default queue, where a burst of events would stop all polling.
+		{name: "schedule_polls", args: SchedulePollsArgs{}, want: summary{"schedule_polls", "poll", 1, false, queuedOrRunning}},
+		{name: "story_event", args: StoryEventArgs{}, want: summary{"story_event", "events", 0, false, nil}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

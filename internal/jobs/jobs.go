@@ -31,6 +31,7 @@ const (
 	DefaultFetchPollInterval = 250 * time.Millisecond
 	DefaultWorkers           = 4
 	DefaultPollWorkers       = 50
+	DefaultEventWorkers      = 32
 	DefaultStopTimeout       = 10 * time.Second
 )
 
@@ -84,6 +85,13 @@ type Config struct {
 	// jobs, so it bounds polls per second. Default 50
 	// (DefaultPollWorkers, applied where it is used).
 	PollWorkers int
+	// EventWorkers is how many story events are worked at once, in a queue
+	// of their own. River fetches at most this many per fetch, at most ten
+	// fetches a second, so it bounds how fast events reach webhooks: with
+	// the default queue's 4 workers that was 40 a second, far below what
+	// ingest produces, and polls queued behind them. Default 32
+	// (DefaultEventWorkers, applied where it is used).
+	EventWorkers int
 	// StopTimeout is how long Run lets running jobs finish once its context
 	// is done before their contexts are cancelled too. Default 10s.
 	StopTimeout time.Duration
@@ -135,6 +143,9 @@ func (c *Config) validate() error {
 	}
 	if c.PollWorkers < 0 {
 		problems = append(problems, fmt.Sprintf("PollWorkers %d is negative", c.PollWorkers))
+	}
+	if c.EventWorkers < 0 {
+		problems = append(problems, fmt.Sprintf("EventWorkers %d is negative", c.EventWorkers))
 	}
 	if c.Workers < 0 {
 		problems = append(problems, fmt.Sprintf("Workers %d is negative", c.Workers))
@@ -277,6 +288,7 @@ func newRunner[TTx any](driver riverdriver.Driver[TTx], settings riverSettings[T
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: cfg.Workers},
 			queuePoll:          {MaxWorkers: cmp.Or(cfg.PollWorkers, DefaultPollWorkers)},
+			queueEvents:        {MaxWorkers: cmp.Or(cfg.EventWorkers, DefaultEventWorkers)},
 		},
 		Schema:          settings.schema,
 		SoftStopTimeout: cfg.StopTimeout,

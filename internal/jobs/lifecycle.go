@@ -32,6 +32,16 @@ type StoryEventArgs struct {
 // Kind is the job kind River stores.
 func (StoryEventArgs) Kind() string { return kindStoryEvent }
 
+// queueEvents is the River queue story events are worked in, with
+// Config.EventWorkers.
+const queueEvents = "events"
+
+// InsertOpts puts story events in their own queue, so that a burst of them
+// after a large delivery neither waits behind other jobs nor holds them up.
+func (StoryEventArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueEvents}
+}
+
 type storyEventWorker struct {
 	river.WorkerDefaults[StoryEventArgs]
 	runner *Runner
