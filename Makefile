@@ -41,9 +41,11 @@ bench: ## wiredesk bench (decode, ingest, push latency; BENCH_FLAGS), then the G
 	$(GO) run ./cmd/wiredesk bench $(BENCH_FLAGS)
 	$(GO) test -run='^$$' -bench=. -benchmem $(PKGS)
 
-soak: ## the long reliability runs: SIGKILL during a 50,000-item ingest, 10,000 delivery orders
+soak: ## the long reliability runs (about an hour and a half; each asserts nothing lost, nothing doubled)
 	$(GO) test -count=1 -run '^TestIngestSurvivesSIGKILL$$' -timeout 60m ./cmd/wiredesk/ -args -crash-items=50000
 	$(GO) test -count=1 -run '^TestAnyOrderReachesInOrderState$$' -timeout 60m ./internal/apply/ -args -permutations=10000
+	$(GO) test -count=1 -run '^TestIngestSurvivesPostgresRestart$$' -timeout 60m ./cmd/wiredesk/ -args -soak-pg-duration=10m
+	$(GO) test -count=1 -run '^TestHostileUpstreams$$' -timeout 60m ./cmd/wiredesk/ -args -soak-upstream-duration=30m -soak-big-items=15000
 
 clean: ## remove the demo's data directory
 	rm -rf ./wiredesk-data
