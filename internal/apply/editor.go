@@ -13,14 +13,12 @@ import (
 // ErrNothingToRestore: the story has no version that could be shown again.
 var ErrNothingToRestore = errors.New("no usable version to restore")
 
-// lockByID locks a story known by id.
-func lockByID(ctx context.Context, s store.Store, tx store.Tx, id int64) (*story.Story, error) {
-	known, err := s.GetStory(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	st, _, err := tx.LockStory(ctx, &store.LockStoryParams{Agency: known.Agency, URI: known.URI, State: known.State})
-	return st, err
+// lockByID locks a story known by id, inside tx. It once read the story
+// through the store's pool first: on PostgreSQL that took a second
+// connection while tx held one, and a few desk actions at once exhausted
+// the pool and hung every transaction.
+func lockByID(ctx context.Context, _ store.Store, tx store.Tx, id int64) (*story.Story, error) {
+	return tx.LockStoryByID(ctx, id)
 }
 
 // Restore brings a killed or withheld story back (DESIGN §4 rule 4: only an
@@ -46,8 +44,6 @@ func (a *Applier) Restore(ctx context.Context, storyID int64, by string) (*Resul
 // restoreTx is Restore inside tx, so that the desk can record the action
 // in the same transaction.
 func (a *Applier) restoreTx(ctx context.Context, tx store.Tx, storyID int64, by string, now time.Time) (*Result, error) {
-	// lockByID reads through the store's reader pool, which a write
-	// transaction does not block (SQLite WAL), then locks in tx.
 	st, err := lockByID(ctx, a.store, tx, storyID)
 	if err != nil {
 		return nil, err

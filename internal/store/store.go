@@ -91,6 +91,10 @@ type Tx interface {
 	// state p.State when absent, and locks it for the rest of the
 	// transaction so two nodes cannot apply to one story at once.
 	LockStory(ctx context.Context, p *LockStoryParams) (s *story.Story, created bool, err error)
+	// LockStoryByID locks a known story, as LockStory does, and returns it
+	// as committed; ErrNotFound when there is none. Desk actions and jobs
+	// know stories by id.
+	LockStoryByID(ctx context.Context, id int64) (*story.Story, error)
 	// VersionExists reports whether the story already has this version key.
 	VersionExists(ctx context.Context, storyID int64, versionKey string) (bool, error)
 	// InsertVersion stores one immutable version row. The Version returned

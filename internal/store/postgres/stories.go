@@ -231,10 +231,24 @@ func (t *tx) LockStory(ctx context.Context, p *store.LockStoryParams) (*story.St
 	if p.State == "" {
 		return nil, false, fmt.Errorf("lock story %s %s: empty state", p.Agency, p.URI)
 	}
-	const lock = storySelect + ` WHERE s.agency = $1 AND s.uri = $2 FOR UPDATE OF s`
+	// Lock the row first, then read the story in a second statement. One
+	// SELECT ... FOR UPDATE that waited for another transaction returns
+	// the locked row as that one committed it, but the rows it joins (the
+	// version on show) as of its own start: a story whose version changed
+	// meanwhile came back without one, and apply took it for new. A new
+	// statement under READ COMMITTED sees everything committed.
+	const lock = `SELECT id FROM stories WHERE agency = $1 AND uri = $2 FOR UPDATE`
+	const read = storySelect + ` WHERE s.id = $1`
+	lockAndRead := func() (*story.Story, error) {
+		var id int64
+		if err := t.tx.QueryRow(ctx, lock, p.Agency, p.URI).Scan(&id); err != nil {
+			return nil, err
+		}
+		return scanStory(t.tx.QueryRow(ctx, read, id))
+	}
 	// Look before inserting: a re-delivery, the common case, then costs no
 	// INSERT, and no sequence value is burnt (story ids are public URLs).
-	if st, err := scanStory(t.tx.QueryRow(ctx, lock, p.Agency, p.URI)); err == nil {
+	if st, err := lockAndRead(); err == nil {
 		return st, false, nil
 	} else if !errors.Is(err, pgx.ErrNoRows) {
 		return nil, false, fmt.Errorf("lock story %s %s: read: %w", p.Agency, p.URI, err)
@@ -248,11 +262,25 @@ func (t *tx) LockStory(ctx context.Context, p *store.LockStoryParams) (*story.St
 	if err != nil {
 		return nil, false, fmt.Errorf("lock story %s %s: create: %w", p.Agency, p.URI, err)
 	}
-	st, err := scanStory(t.tx.QueryRow(ctx, lock, p.Agency, p.URI))
+	st, err := lockAndRead()
 	if err != nil {
 		return nil, false, fmt.Errorf("lock story %s %s: read: %w", p.Agency, p.URI, err)
 	}
 	return st, tag.RowsAffected() == 1, nil
+}
+
+// LockStoryByID locks the story's row, then reads the story in a second
+// statement, for the reason given in LockStory.
+func (t *tx) LockStoryByID(ctx context.Context, id int64) (*story.Story, error) {
+	const lock = `SELECT id FROM stories WHERE id = $1 FOR UPDATE`
+	if err := t.tx.QueryRow(ctx, lock, id).Scan(&id); err != nil {
+		return nil, fmt.Errorf("lock story %d: %w", id, errNoRows(err))
+	}
+	st, err := scanStory(t.tx.QueryRow(ctx, storySelect+` WHERE s.id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("lock story %d: read: %w", id, errNoRows(err))
+	}
+	return st, nil
 }
 
 // VersionExists reports whether the story has a version with this key.

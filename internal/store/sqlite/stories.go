@@ -289,6 +289,16 @@ func (t *tx) LockStory(ctx context.Context, p *store.LockStoryParams) (*story.St
 	return st, n == 1, nil
 }
 
+// LockStoryByID reads the story in the transaction; the one writer
+// connection already keeps every other writer out.
+func (t *tx) LockStoryByID(ctx context.Context, id int64) (*story.Story, error) {
+	st, err := scanStory(t.QueryRowContext(ctx, storySelect+` WHERE s.id = ?`, id))
+	if err != nil {
+		return nil, fmt.Errorf("lock story %d: %w", id, errNoRows(err))
+	}
+	return st, nil
+}
+
 // VersionExists reports whether the story has a version with this key.
 func (t *tx) VersionExists(ctx context.Context, storyID int64, versionKey string) (bool, error) {
 	var n int

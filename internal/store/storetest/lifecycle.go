@@ -290,3 +290,95 @@ func testStoryVersions(t *testing.T, open func(t *testing.T) store.Store) {
 		t.Errorf("StoryVersions differs from ListVersions (-ListVersions +StoryVersions):\n%s", diff)
 	}
 }
+
+// testLockSeesCommitted: a transaction that waits for a story's lock while
+// another changes the version on show gets the story as the other
+// committed it, by key and by id, its version included. On PostgreSQL one
+// SELECT ... FOR UPDATE that waited returned the row with its joined
+// version as of its own start, empty here.
+func testLockSeesCommitted(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := t.Context()
+	var storyID int64
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		storyID, _, err = seedStory(ctx, tx, "ap", "urn:locked", story.Published, &at)
+		return err
+	})
+	if _, err := s.GetStory(ctx, 1_000_000); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetStory of an unknown id: %v", err)
+	}
+	err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.LockStoryByID(ctx, 1_000_000)
+		if !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("LockStoryByID of an unknown id: %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, byID := range []bool{false, true} {
+		key := fmt.Sprintf("v:%d", map[bool]int{false: 2, true: 3}[byID])
+		locked := make(chan struct{})
+		release := make(chan struct{})
+		firstDone := make(chan error, 1)
+		go func() {
+			firstDone <- s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+				if _, err := tx.LockStoryByID(ctx, storyID); err != nil {
+					return err
+				}
+				v, err := tx.InsertVersion(ctx, &store.InsertVersionParams{StoryID: storyID, Key: key,
+					Item: &story.Item{URI: "urn:locked", PubStatus: story.Usable, Headline: key}, ReceivedAt: at, Applied: true})
+				if err != nil {
+					return err
+				}
+				if err := tx.SetCurrent(ctx, &store.SetCurrentParams{StoryID: storyID, VersionID: v.ID, State: story.Published, At: at}); err != nil {
+					return err
+				}
+				close(locked)
+				<-release
+				return nil
+			})
+		}()
+		select {
+		case <-locked:
+		case err := <-firstDone:
+			t.Fatalf("first transaction: %v", err)
+		}
+		secondDone := make(chan *story.Story, 1)
+		secondErr := make(chan error, 1)
+		go func() {
+			var got *story.Story
+			err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+				var err error
+				if byID {
+					got, err = tx.LockStoryByID(ctx, storyID)
+				} else {
+					got, _, err = tx.LockStory(ctx, &store.LockStoryParams{Agency: "ap", URI: "urn:locked", State: story.Published, At: at})
+				}
+				return err
+			})
+			secondErr <- err
+			secondDone <- got
+		}()
+		// Let the second transaction reach the lock, then commit the first.
+		time.Sleep(100 * time.Millisecond)
+		close(release)
+		if err := <-firstDone; err != nil {
+			t.Fatalf("first transaction: %v", err)
+		}
+		if err := <-secondErr; err != nil {
+			t.Fatalf("second transaction: %v", err)
+		}
+		got := <-secondDone
+		if got.CurrentVersionKey != key || got.Current == nil || got.Current.Headline != key {
+			headline := ""
+			if got.Current != nil {
+				headline = got.Current.Headline
+			}
+			t.Errorf("locked by id %v after the other committed: version %q with headline %q, want %q", byID, got.CurrentVersionKey, headline, key)
+		}
+	}
+}

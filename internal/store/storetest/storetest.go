@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("ConcurrentApply", func(t *testing.T) { testConcurrentApply(t, open) })
 	t.Run("StoryIDsDense", func(t *testing.T) { testStoryIDsDense(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { testLifecycle(t, open) })
+	t.Run("LockSeesCommitted", func(t *testing.T) { testLockSeesCommitted(t, open) })
 	t.Run("StoryVersions", func(t *testing.T) { testStoryVersions(t, open) })
 	t.Run("FindSimilar", func(t *testing.T) { testFindSimilar(t, open) })
 	t.Run("MergeClusters", func(t *testing.T) { testMergeClusters(t, open) })
