@@ -329,8 +329,16 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 			return nil, nil, err
 		}
 	case d.Pending:
-		if err := tx.MarkPending(ctx, &store.MarkPendingParams{StoryID: s.ID, VersionID: v.ID}); err != nil {
+		newer, err := newerThanPending(ctx, tx, s, it)
+		if err != nil {
 			return nil, nil, err
+		}
+		// A version older than the update already waiting is recorded
+		// only: accepting the pending update must show the newest text.
+		if newer {
+			if err := tx.MarkPending(ctx, &store.MarkPendingParams{StoryID: s.ID, VersionID: v.ID}); err != nil {
+				return nil, nil, err
+			}
 		}
 	case d.State != s.State:
 		if err := tx.SetState(ctx, &store.SetStateParams{StoryID: s.ID, State: d.State, Reason: reason, At: now}); err != nil {
@@ -366,6 +374,27 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 		}
 	}
 	return res, ev, nil
+}
+
+// newerThanPending reports whether it is newer than the agency update
+// already waiting for an editor on s, if any (DESIGN §4 rule 3: newest
+// wins, whatever the order of arrival; a version whose order is unknown
+// arrived later, so it is the newer).
+func newerThanPending(ctx context.Context, tx store.Tx, s *story.Story, it *story.Item) (bool, error) {
+	if s.PendingVersionID == 0 {
+		return true, nil
+	}
+	versions, err := tx.StoryVersions(ctx, s.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, v := range versions {
+		if v.ID == s.PendingVersionID {
+			order, known := story.Compare(it, v.Item)
+			return !known || order > 0, nil
+		}
+	}
+	return true, nil
 }
 
 // stateReason is what the story records as the reason for its state: for a

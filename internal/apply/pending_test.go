@@ -1,0 +1,69 @@
+package apply_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/wiredesk/wiredesk/internal/apply"
+	"github.com/wiredesk/wiredesk/internal/store"
+	"github.com/wiredesk/wiredesk/internal/store/dbtest"
+)
+
+// TestOlderUpdateLeavesNewerPending: on an edited story, agency updates
+// wait for an editor; one arriving late, older than the update already
+// waiting, is recorded but does not take its place, so accepting the
+// waiting update shows the newest text (DESIGN §4 rules 3 and 8).
+func TestOlderUpdateLeavesNewerPending(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		a := apply.New(s, &eventLog{}, nil)
+		first, err := a.Apply(ctx, &apply.Params{Item: versioned("p", "1", "Dam holds", "The dam held."), SourceName: "wire"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := first.StoryID
+		if err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.SetEditedBy(ctx, id, "ed") }); err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []struct{ version, headline string }{
+			{"3", "Dam holds, river falls"},
+			{"2", "Dam holds overnight"}, // older, arriving late
+		} {
+			res, err := a.Apply(ctx, &apply.Params{Item: versioned("p", v.version, v.headline, v.headline+"."), SourceName: "wire"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Outcome != apply.Recorded {
+				t.Errorf("version %s of an edited story: %s, want recorded", v.version, res.Outcome)
+			}
+		}
+		st := mustStory(t, s, id)
+		versions, err := s.ListVersions(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pending string
+		for _, v := range versions {
+			if v.ID == st.PendingVersionID {
+				pending = v.Item.Headline
+			}
+		}
+		if pending != "Dam holds, river falls" {
+			t.Errorf("pending update is %q, want the newest, %q", pending, "Dam holds, river falls")
+		}
+		// A newer one still takes its place.
+		if _, err := a.Apply(ctx, &apply.Params{Item: versioned("p", "4", "Dam holds, all clear", "All clear."), SourceName: "wire"}); err != nil {
+			t.Fatal(err)
+		}
+		st = mustStory(t, s, id)
+		versions, err = s.ListVersions(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range versions {
+			if v.ID == st.PendingVersionID && v.Item.Headline != "Dam holds, all clear" {
+				t.Errorf("pending update after a newer one is %q, want %q", v.Item.Headline, "Dam holds, all clear")
+			}
+		}
+	})
+}
