@@ -46,6 +46,8 @@ soak: ## the long reliability runs (about an hour and a half; each asserts nothi
 	$(GO) test -count=1 -run '^TestAnyOrderReachesInOrderState$$' -timeout 60m ./internal/apply/ -args -permutations=10000
 	$(GO) test -count=1 -run '^TestIngestSurvivesPostgresRestart$$' -timeout 60m ./cmd/wiredesk/ -args -soak-pg-duration=10m
 	$(GO) test -count=1 -run '^TestHostileUpstreams$$' -timeout 60m ./cmd/wiredesk/ -args -soak-upstream-duration=30m -soak-big-items=15000
+	$(GO) test -count=1 -run '^TestConcurrentEditors$$' -timeout 60m ./cmd/wiredesk/ -args -soak-editor-rounds=1000
+	$(GO) test -count=1 -run '^TestFlatUnderLoad$$' -timeout 60m ./cmd/wiredesk/ -args -soak-duration=30m -soak-csv=$(CURDIR)/soak-flat.csv
 
 clean: ## remove the demo's data directory
 	rm -rf ./wiredesk-data
