@@ -43,7 +43,28 @@ var (
 	ErrNotInFuture = errors.New("the time is not in the future")
 	// ErrNoScheduler: the Applier's events cannot schedule a publication.
 	ErrNoScheduler = errors.New("scheduled publication is not configured")
+	// ErrStale: the editor acted on a version of the story other than the
+	// one now on show (or pending), or did not say which one; nothing was
+	// done. Without this check an edit made on an older text silently
+	// replaces the newer one, and an approval publishes words nobody
+	// reviewed.
+	ErrStale = errors.New("the story changed since the editor saw it")
 )
+
+// checkSeen refuses an action decided on a version other than the one now
+// in place (what names it: "current" or "pending"). It runs after the
+// story is locked, so no version can come between the check and the
+// action. An empty seen version is refused too: a form that does not say
+// what its editor saw cannot prove it was the text now in place.
+func checkSeen(storyID int64, what, seen, now string) error {
+	if seen == "" {
+		return fmt.Errorf("story %d: the action names no %s version (now %q): %w", storyID, what, now, ErrStale)
+	}
+	if seen != now {
+		return fmt.Errorf("story %d: the editor saw %s version %q, now %q: %w", storyID, what, seen, now, ErrStale)
+	}
+	return nil
+}
 
 // ReviewScheduler schedules the publication of a held story at a time, in
 // the transaction that records the schedule. The job runner implements it,
@@ -59,6 +80,12 @@ type ReviewParams struct {
 	By string
 	// Note is kept in the audit log. Optional.
 	Note string
+	// SeenVersion is the key of the version the editor decided on:
+	// the story's current version for Approve and Reject, the pending
+	// agency update's for AcceptUpdate and IgnoreUpdate. Required; the
+	// action is refused with ErrStale when that version is no longer the
+	// one in place.
+	SeenVersion string
 }
 
 func (p *ReviewParams) check(action string) error {
@@ -76,6 +103,11 @@ func (a *Applier) Approve(ctx context.Context, p *ReviewParams) (*Result, error)
 		return nil, err
 	}
 	return a.reviewTx(ctx, p.StoryID, AuditApprove, func(ctx context.Context, tx store.Tx, st *story.Story, now time.Time) (*Result, error) {
+		if st.State == story.Held {
+			if err := checkSeen(st.ID, "current", p.SeenVersion, st.CurrentVersionKey); err != nil {
+				return nil, err
+			}
+		}
 		return a.approveTx(ctx, tx, st, &approval{by: p.By, note: p.Note, audit: AuditApprove, now: now})
 	})
 }
@@ -134,6 +166,9 @@ func (a *Applier) Reject(ctx context.Context, p *ReviewParams) (*Result, error) 
 		if st.State != story.Held {
 			return nil, fmt.Errorf("story %d is %s, not held: %w", st.ID, st.State, ErrStateUnchanged)
 		}
+		if err := checkSeen(st.ID, "current", p.SeenVersion, st.CurrentVersionKey); err != nil {
+			return nil, err
+		}
 		reason := "rejected by " + p.By
 		if err := tx.SetState(ctx, &store.SetStateParams{StoryID: st.ID, State: story.Spiked, Reason: reason, At: now}); err != nil {
 			return nil, err
@@ -164,6 +199,10 @@ type EditParams struct {
 	// ones keeps the agency's markup.
 	Body *string
 	Note string
+	// SeenVersion is the key of the version the editor's form was
+	// loaded with (the story's current version then). Required; the edit
+	// is refused with ErrStale when another version is on show now.
+	SeenVersion string
 }
 
 // Edit stores the editor's text as a new version of the story, keyed
@@ -178,6 +217,9 @@ func (a *Applier) Edit(ctx context.Context, p *EditParams) (*Result, error) {
 	return a.reviewTx(ctx, p.StoryID, AuditEdit, func(ctx context.Context, tx store.Tx, st *story.Story, now time.Time) (*Result, error) {
 		if st.State == story.Killed || st.Current == nil {
 			return nil, fmt.Errorf("story %d is %s: %w", st.ID, st.State, ErrStateUnchanged)
+		}
+		if err := checkSeen(st.ID, "current", p.SeenVersion, st.CurrentVersionKey); err != nil {
+			return nil, err
 		}
 		cur := st.Current
 		ed := *cur
@@ -412,6 +454,9 @@ func (a *Applier) AcceptUpdate(ctx context.Context, p *ReviewParams) (*Result, e
 		if pv == nil || pv.Item == nil {
 			return nil, fmt.Errorf("story %d: pending version %d: %w", st.ID, st.PendingVersionID, store.ErrNotFound)
 		}
+		if err := checkSeen(st.ID, "pending", p.SeenVersion, pv.Key); err != nil {
+			return nil, err
+		}
 		d := keepGate(st.State, story.Decision{Apply: true, State: story.Decide(nil, pv.Item, now).State})
 		reason := stateReason(d.State, pv.Item)
 		if err := tx.SetCurrent(ctx, &store.SetCurrentParams{StoryID: st.ID, VersionID: pv.ID, State: d.State, Reason: reason, At: now}); err != nil {
@@ -451,6 +496,13 @@ func (a *Applier) IgnoreUpdate(ctx context.Context, p *ReviewParams) (*Result, e
 		if st.PendingVersionID == 0 {
 			return nil, fmt.Errorf("story %d: %w", st.ID, ErrNoPendingUpdate)
 		}
+		pending, err := pendingKey(ctx, tx, st)
+		if err != nil {
+			return nil, err
+		}
+		if err := checkSeen(st.ID, "pending", p.SeenVersion, pending); err != nil {
+			return nil, err
+		}
 		if err := tx.MarkPending(ctx, &store.MarkPendingParams{StoryID: st.ID}); err != nil {
 			return nil, err
 		}
@@ -464,6 +516,20 @@ func (a *Applier) IgnoreUpdate(ctx context.Context, p *ReviewParams) (*Result, e
 			after:  pendingState{},
 		})
 	})
+}
+
+// pendingKey is the key of the agency update waiting on st.
+func pendingKey(ctx context.Context, tx store.Tx, st *story.Story) (string, error) {
+	versions, err := tx.StoryVersions(ctx, st.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, v := range versions {
+		if v.ID == st.PendingVersionID {
+			return v.Key, nil
+		}
+	}
+	return "", fmt.Errorf("story %d: pending version %d: %w", st.ID, st.PendingVersionID, store.ErrNotFound)
 }
 
 type pendingState struct {

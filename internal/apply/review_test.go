@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -237,7 +238,7 @@ func TestApproveAndReject(t *testing.T) {
 		}
 		log.take()
 
-		res, err := a.Approve(ctx, &apply.ReviewParams{StoryID: one.StoryID, By: "ed"})
+		res, err := a.Approve(ctx, &apply.ReviewParams{StoryID: one.StoryID, By: "ed", SeenVersion: "v:1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,14 +252,14 @@ func TestApproveAndReject(t *testing.T) {
 		if diff := cmp.Diff([]string{"published"}, log.take()); diff != "" {
 			t.Errorf("story events of approve (-want +got):\n%s", diff)
 		}
-		if _, err := a.Approve(ctx, &apply.ReviewParams{StoryID: one.StoryID, By: "ed"}); !errors.Is(err, apply.ErrStateUnchanged) {
+		if _, err := a.Approve(ctx, &apply.ReviewParams{StoryID: one.StoryID, By: "ed", SeenVersion: "v:1"}); !errors.Is(err, apply.ErrStateUnchanged) {
 			t.Errorf("approving a published story: %v, want ErrStateUnchanged", err)
 		}
-		if _, err := a.Approve(ctx, &apply.ReviewParams{StoryID: one.StoryID}); err == nil {
+		if _, err := a.Approve(ctx, &apply.ReviewParams{StoryID: one.StoryID, SeenVersion: "v:1"}); err == nil {
 			t.Error("an approval by nobody was accepted")
 		}
 
-		if res, err = a.Reject(ctx, &apply.ReviewParams{StoryID: two.StoryID, By: "chief", Note: "unconfirmed"}); err != nil {
+		if res, err = a.Reject(ctx, &apply.ReviewParams{StoryID: two.StoryID, By: "chief", Note: "unconfirmed", SeenVersion: "v:1"}); err != nil {
 			t.Fatal(err)
 		}
 		if st := mustStory(t, s, two.StoryID); st.State != story.Spiked || st.State.Visible() {
@@ -324,7 +325,7 @@ func TestEditAndPendingUpdates(t *testing.T) {
 		log.take()
 
 		body := "The harbour reopened on Monday.\r\n\r\nShips queued."
-		res, err := a.Edit(ctx, &apply.EditParams{StoryID: id, By: "ed", Headline: "Harbour reopens after storm", Body: &body})
+		res, err := a.Edit(ctx, &apply.EditParams{StoryID: id, By: "ed", Headline: "Harbour reopens after storm", Body: &body, SeenVersion: "v:1"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,11 +346,11 @@ func TestEditAndPendingUpdates(t *testing.T) {
 		}
 		// Only spacing differs: no change.
 		same := " The harbour reopened on   Monday.\n\nShips queued. "
-		if _, err := a.Edit(ctx, &apply.EditParams{StoryID: id, By: "ed", Body: &same}); !errors.Is(err, apply.ErrNoChange) {
+		if _, err := a.Edit(ctx, &apply.EditParams{StoryID: id, By: "ed", Body: &same, SeenVersion: "e:1"}); !errors.Is(err, apply.ErrNoChange) {
 			t.Errorf("an edit changing only spacing: %v, want ErrNoChange", err)
 		}
 		// A second edit of the headline only keeps the body's markup.
-		if res, err = a.Edit(ctx, &apply.EditParams{StoryID: id, By: "chief", Headline: "Harbour open again"}); err != nil || res.VersionKey != "e:2" {
+		if res, err = a.Edit(ctx, &apply.EditParams{StoryID: id, By: "chief", Headline: "Harbour open again", SeenVersion: "e:1"}); err != nil || res.VersionKey != "e:2" {
 			t.Fatalf("second edit: %+v, %v; want version e:2", res, err)
 		}
 
@@ -373,20 +374,20 @@ func TestEditAndPendingUpdates(t *testing.T) {
 			t.Errorf("review queue: %d entries, want the pending agency update", len(q))
 		}
 		// An edit meanwhile keeps it pending.
-		if _, err := a.Edit(ctx, &apply.EditParams{StoryID: id, By: "ed", Headline: "Harbour open"}); err != nil {
+		if _, err := a.Edit(ctx, &apply.EditParams{StoryID: id, By: "ed", Headline: "Harbour open", SeenVersion: "e:2"}); err != nil {
 			t.Fatal(err)
 		}
 		if got := mustStory(t, s, id).PendingVersionID; got != st.PendingVersionID {
 			t.Errorf("pending version after an edit: %d, want %d", got, st.PendingVersionID)
 		}
 
-		if _, err := a.IgnoreUpdate(ctx, &apply.ReviewParams{StoryID: id, By: "ed"}); err != nil {
+		if _, err := a.IgnoreUpdate(ctx, &apply.ReviewParams{StoryID: id, By: "ed", SeenVersion: "v:2"}); err != nil {
 			t.Fatal(err)
 		}
 		if st := mustStory(t, s, id); st.PendingVersionID != 0 || st.Current.Headline != "Harbour open" {
 			t.Errorf("after ignore: pending %d, showing %q", st.PendingVersionID, st.Current.Headline)
 		}
-		if _, err := a.IgnoreUpdate(ctx, &apply.ReviewParams{StoryID: id, By: "ed"}); !errors.Is(err, apply.ErrNoPendingUpdate) {
+		if _, err := a.IgnoreUpdate(ctx, &apply.ReviewParams{StoryID: id, By: "ed", SeenVersion: "v:2"}); !errors.Is(err, apply.ErrNoPendingUpdate) {
 			t.Errorf("ignoring twice: %v, want ErrNoPendingUpdate", err)
 		}
 
@@ -394,7 +395,7 @@ func TestEditAndPendingUpdates(t *testing.T) {
 			t.Fatal(err)
 		}
 		log.take()
-		if res, err = a.AcceptUpdate(ctx, &apply.ReviewParams{StoryID: id, By: "ed"}); err != nil {
+		if res, err = a.AcceptUpdate(ctx, &apply.ReviewParams{StoryID: id, By: "ed", SeenVersion: "v:3"}); err != nil {
 			t.Fatal(err)
 		}
 		st = mustStory(t, s, id)
@@ -478,6 +479,240 @@ func TestSchedule(t *testing.T) {
 		// Without a scheduler, scheduling is refused.
 		if _, err := apply.New(s, nil, now).Schedule(ctx, &apply.ScheduleParams{StoryID: held.StoryID, By: "ed", At: at}); !errors.Is(err, apply.ErrNoScheduler) {
 			t.Errorf("schedule without a scheduler: %v, want ErrNoScheduler", err)
+		}
+	})
+}
+
+// reviewSnapshot is what a review action can change about a story: a
+// refused action must leave all of it as it was.
+type reviewSnapshot struct {
+	State      story.State
+	Current    string
+	Pending    int64
+	EditedBy   string
+	Versions   []string
+	Audit      int
+	DeskEvents int
+}
+
+func snapshotReview(t *testing.T, s store.Store, id int64) reviewSnapshot {
+	t.Helper()
+	st := mustStory(t, s, id)
+	versions, err := s.ListVersions(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, err := s.ListAudit(t.Context(), &store.ListAuditParams{ObjectType: store.AuditStory, ObjectID: jsonNumber(id)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := reviewSnapshot{State: st.State, Current: st.CurrentVersionKey, Pending: st.PendingVersionID, EditedBy: st.EditedBy,
+		Audit: len(audit), DeskEvents: len(deskEvents(t, s))}
+	for _, v := range versions {
+		snap.Versions = append(snap.Versions, v.Key)
+	}
+	return snap
+}
+
+// Every review action names the version its editor decided on, and is
+// refused (ErrStale, nothing written, nothing audited) when another is in
+// place by the time it runs: a stale edit would overwrite text its editor
+// never read, a stale approval or acceptance publish it.
+func TestReviewActionsCheckTheVersionSeen(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		a := apply.New(s, &eventLog{}, nil)
+		addRule(t, s, rules.Rule{Name: "hold", When: rules.Conditions{HeadlineRegex: "^Held"}, Action: rules.Hold})
+		push := func(t *testing.T, uri, version, headline string) int64 {
+			t.Helper()
+			res, err := a.Apply(ctx, &apply.Params{Item: versioned(uri, version, headline, headline+", in words."), SourceName: "wire"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.StoryID
+		}
+		edit := func(id int64, by, seen string) error {
+			_, err := a.Edit(ctx, &apply.EditParams{StoryID: id, By: by, Headline: "Edited by " + by, SeenVersion: seen})
+			return err
+		}
+		mustEdit := func(t *testing.T, id int64, by, seen string) {
+			t.Helper()
+			if err := edit(id, by, seen); err != nil {
+				t.Fatal(err)
+			}
+		}
+		review := func(action func(context.Context, *apply.ReviewParams) (*apply.Result, error)) func(id int64, seen string) error {
+			return func(id int64, seen string) error {
+				_, err := action(ctx, &apply.ReviewParams{StoryID: id, By: "ed", SeenVersion: seen})
+				return err
+			}
+		}
+		editAct := func(id int64, seen string) error { return edit(id, "ed", seen) }
+
+		tests := []struct {
+			name string
+			// arrange makes the story, shows it to the editor (seen is
+			// what the editor's form names), and then lets whatever else
+			// happens before the editor acts happen.
+			arrange func(t *testing.T, uri string) (id int64, seen string)
+			act     func(id int64, seen string) error
+			// wantStale: refused with ErrStale; else done, leaving
+			// wantCurrent on show.
+			wantStale   bool
+			wantCurrent string
+		}{
+			{
+				name:        "edit of the version on show",
+				arrange:     func(t *testing.T, uri string) (int64, string) { return push(t, uri, "1", "Ferry"), "v:1" },
+				act:         editAct,
+				wantCurrent: "e:1",
+			},
+			{
+				name: "edit after a newer agency version",
+				arrange: func(t *testing.T, uri string) (int64, string) {
+					id := push(t, uri, "1", "Ferry")
+					push(t, uri, "2", "Ferry, later")
+					return id, "v:1"
+				},
+				act:       editAct,
+				wantStale: true,
+			},
+			{
+				name: "edit after another editor's edit",
+				arrange: func(t *testing.T, uri string) (int64, string) {
+					id := push(t, uri, "1", "Ferry")
+					mustEdit(t, id, "chief", "v:1")
+					return id, "v:1"
+				},
+				act:       editAct,
+				wantStale: true,
+			},
+			{
+				name:      "edit naming no version",
+				arrange:   func(t *testing.T, uri string) (int64, string) { return push(t, uri, "1", "Ferry"), "" },
+				act:       editAct,
+				wantStale: true,
+			},
+			{
+				name:        "approve of the version reviewed",
+				arrange:     func(t *testing.T, uri string) (int64, string) { return push(t, uri, "1", "Held ferry"), "v:1" },
+				act:         review(a.Approve),
+				wantCurrent: "v:1",
+			},
+			{
+				name: "approve after a newer agency version",
+				arrange: func(t *testing.T, uri string) (int64, string) {
+					id := push(t, uri, "1", "Held ferry")
+					push(t, uri, "2", "Held ferry, later")
+					return id, "v:1"
+				},
+				act:       review(a.Approve),
+				wantStale: true,
+			},
+			{
+				name:      "approve naming no version",
+				arrange:   func(t *testing.T, uri string) (int64, string) { return push(t, uri, "1", "Held ferry"), "" },
+				act:       review(a.Approve),
+				wantStale: true,
+			},
+			{
+				name: "reject after a newer agency version",
+				arrange: func(t *testing.T, uri string) (int64, string) {
+					id := push(t, uri, "1", "Held ferry")
+					push(t, uri, "2", "Held ferry, later")
+					return id, "v:1"
+				},
+				act:       review(a.Reject),
+				wantStale: true,
+			},
+			{
+				name: "accept of the update reviewed",
+				arrange: func(t *testing.T, uri string) (int64, string) {
+					id := push(t, uri, "1", "Ferry")
+					mustEdit(t, id, "chief", "v:1")
+					push(t, uri, "2", "Ferry, later")
+					return id, "v:2"
+				},
+				act:         review(a.AcceptUpdate),
+				wantCurrent: "v:2",
+			},
+			{
+				name: "accept after a newer update replaced the one reviewed",
+				arrange: func(t *testing.T, uri string) (int64, string) {
+					id := push(t, uri, "1", "Ferry")
+					mustEdit(t, id, "chief", "v:1")
+					push(t, uri, "2", "Ferry, later")
+					push(t, uri, "3", "Ferry, latest")
+					return id, "v:2"
+				},
+				act:       review(a.AcceptUpdate),
+				wantStale: true,
+			},
+			{
+				name: "accept naming the version on show, not the update",
+				arrange: func(t *testing.T, uri string) (int64, string) {
+					id := push(t, uri, "1", "Ferry")
+					mustEdit(t, id, "chief", "v:1")
+					push(t, uri, "2", "Ferry, later")
+					return id, "e:1"
+				},
+				act:       review(a.AcceptUpdate),
+				wantStale: true,
+			},
+			{
+				name: "accept naming no version",
+				arrange: func(t *testing.T, uri string) (int64, string) {
+					id := push(t, uri, "1", "Ferry")
+					mustEdit(t, id, "chief", "v:1")
+					push(t, uri, "2", "Ferry, later")
+					return id, ""
+				},
+				act:       review(a.AcceptUpdate),
+				wantStale: true,
+			},
+			{
+				name: "ignore after a newer update replaced the one reviewed",
+				arrange: func(t *testing.T, uri string) (int64, string) {
+					id := push(t, uri, "1", "Ferry")
+					mustEdit(t, id, "chief", "v:1")
+					push(t, uri, "2", "Ferry, later")
+					push(t, uri, "3", "Ferry, latest")
+					return id, "v:2"
+				},
+				act:       review(a.IgnoreUpdate),
+				wantStale: true,
+			},
+		}
+		for i, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				id, seen := tt.arrange(t, fmt.Sprintf("seen-%d", i))
+				before := snapshotReview(t, s, id)
+				err := tt.act(id, seen)
+				after := snapshotReview(t, s, id)
+				if tt.wantStale {
+					if !errors.Is(err, apply.ErrStale) {
+						t.Errorf("acting on %q: %v, want ErrStale", seen, err)
+					}
+					if diff := cmp.Diff(before, after); diff != "" {
+						t.Errorf("a refused action changed the story (-before +after):\n%s", diff)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatalf("acting on %q, the version in place: %v", seen, err)
+				}
+				got := struct {
+					Current string
+					Audit   int
+				}{after.Current, after.Audit - before.Audit}
+				want := struct {
+					Current string
+					Audit   int
+				}{tt.wantCurrent, 1}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("after the action, version on show and audit rows added (-want +got):\n%s", diff)
+				}
+			})
 		}
 	})
 }

@@ -162,7 +162,10 @@ func (d *Desk) postReviewAction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx, by, note := r.Context(), userOf(r).Name, strings.TrimSpace(r.PostFormValue("note"))
-	p := &apply.ReviewParams{StoryID: st.ID, By: by, Note: note}
+	// seen is the version the page showed the editor; apply refuses the
+	// action when another is in place by the time it runs.
+	seen := r.PostFormValue(seenVersionField)
+	p := &apply.ReviewParams{StoryID: st.ID, By: by, Note: note, SeenVersion: seen}
 	back := "/desk/review"
 	var done string
 	switch action := r.PathValue("action"); action {
@@ -180,23 +183,25 @@ func (d *Desk) postReviewAction(w http.ResponseWriter, r *http.Request) error {
 	case "schedule":
 		at, perr := time.ParseInLocation(scheduleLayout, strings.TrimSpace(r.PostFormValue("at")), time.UTC)
 		if perr != nil {
-			return d.reviewFormError(w, r, st, "Give the date and time to publish at (UTC).")
+			return d.reviewFormError(w, r, st, http.StatusBadRequest, "Give the date and time to publish at (UTC).")
 		}
 		_, err = d.applier.Schedule(ctx, &apply.ScheduleParams{StoryID: st.ID, By: by, At: at, Note: note})
 		done = "will be published at " + at.Format("2006-01-02 15:04 UTC")
 	case "edit":
 		body := r.PostFormValue("body")
-		_, err = d.applier.Edit(ctx, &apply.EditParams{StoryID: st.ID, By: by, Headline: r.PostFormValue("headline"), Body: &body, Note: note})
+		_, err = d.applier.Edit(ctx, &apply.EditParams{StoryID: st.ID, By: by, Headline: r.PostFormValue("headline"), Body: &body, Note: note, SeenVersion: seen})
 		done = "edited: agency updates will now wait for an editor"
 		back = fmt.Sprintf("/desk/review/%d", st.ID)
 	default:
 		return errNotFound("There is no such review action.")
 	}
 	switch {
+	case errors.Is(err, apply.ErrStale):
+		return d.staleError(w, r, st.ID)
 	case errors.Is(err, apply.ErrNoChange):
-		return d.reviewFormError(w, r, st, "The edit changes neither the headline nor the body.")
+		return d.reviewFormError(w, r, st, http.StatusBadRequest, "The edit changes neither the headline nor the body.")
 	case errors.Is(err, apply.ErrNotInFuture):
-		return d.reviewFormError(w, r, st, "The time to publish at must be in the future (UTC).")
+		return d.reviewFormError(w, r, st, http.StatusBadRequest, "The time to publish at must be in the future (UTC).")
 	case errors.Is(err, apply.ErrStateUnchanged), errors.Is(err, apply.ErrNoPendingUpdate):
 		return &httpError{status: http.StatusConflict, message: fmt.Sprintf("Story %d changed meanwhile (it is %s): reload the review queue.", st.ID, st.State)}
 	case errors.Is(err, apply.ErrNoScheduler):
@@ -222,8 +227,40 @@ func (d *Desk) approve(r *http.Request, p *apply.ReviewParams) (string, error) {
 	return "approved; the agency has it " + string(res.State), nil
 }
 
+// seenVersionField is the review forms' hidden field naming the version
+// the editor saw: the story's current version, or for accepting or
+// ignoring an agency update, that update's.
+const seenVersionField = "seen_version"
+
+// staleError answers an action refused because the story changed after
+// its page was loaded (or the form did not say what its editor saw): 409,
+// with the review page as the story stands now, and the editor's text
+// kept in the edit form so that no words are lost.
+func (d *Desk) staleError(w http.ResponseWriter, r *http.Request, id int64) error {
+	st, err := d.store.GetStory(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	onShow := st.CurrentVersionKey
+	if onShow == "" {
+		onShow = "(none)"
+	}
+	var msg string
+	switch action := r.PathValue("action"); {
+	case action == "edit" && st.State == story.Killed:
+		msg = fmt.Sprintf("This story changed while you were editing: it has been killed (version %s is on show). Nothing was saved.", onShow)
+	case action == "edit":
+		msg = fmt.Sprintf("This story changed while you were editing: version %s is now on show, shown above. Nothing was saved; your text is kept below. Save it again only if it should replace that version.", onShow)
+	case action == "accept" || action == "ignore":
+		msg = "The agency update waiting on this story changed while you were reviewing it; nothing was done. Review the update now pending below and decide again."
+	default:
+		msg = fmt.Sprintf("This story changed while you were reviewing it: version %s is now on show, shown above. Nothing was done; review it again and decide.", onShow)
+	}
+	return d.reviewFormError(w, r, st, http.StatusConflict, msg)
+}
+
 // reviewFormError shows the story's review page again with what was wrong.
-func (d *Desk) reviewFormError(w http.ResponseWriter, r *http.Request, st *story.Story, msg string) error {
+func (d *Desk) reviewFormError(w http.ResponseWriter, r *http.Request, st *story.Story, status int, msg string) error {
 	p, err := d.reviewStoryPage(r, st)
 	if err != nil {
 		return err
@@ -235,5 +272,5 @@ func (d *Desk) reviewFormError(w http.ResponseWriter, r *http.Request, st *story
 	if at := strings.TrimSpace(r.PostFormValue("at")); at != "" {
 		p.ScheduleAt = at
 	}
-	return d.render(w, r, http.StatusBadRequest, "review", "Review: "+headline(st), &reviewPage{Single: p})
+	return d.render(w, r, status, "review", "Review: "+headline(st), &reviewPage{Single: p})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -177,16 +178,19 @@ func TestReviewQueuePages(t *testing.T) {
 			t.Errorf("one story's review page: status %d, missing %q", status, want)
 		}
 	}
-	if status, _ := post(t, ed, h, fmt.Sprintf("/desk/review/%d/approve", held), edToken, nil); status != http.StatusSeeOther {
+	if !strings.Contains(body, `<input type="hidden" name="seen_version" value="v:1">`) {
+		t.Error("one story's review page: its forms do not name the version on show, v:1")
+	}
+	if status, _ := post(t, ed, h, fmt.Sprintf("/desk/review/%d/approve", held), edToken, url.Values{"seen_version": {"v:1"}}); status != http.StatusSeeOther {
 		t.Fatalf("approve: status %d", status)
 	}
 	if got := h.publicStatus(t, held); got != http.StatusOK {
 		t.Errorf("approved story on the public site: %d, want 200", got)
 	}
-	if status, _ := post(t, ed, h, fmt.Sprintf("/desk/review/%d/approve", held), edToken, nil); status != http.StatusConflict {
+	if status, _ := post(t, ed, h, fmt.Sprintf("/desk/review/%d/approve", held), edToken, url.Values{"seen_version": {"v:1"}}); status != http.StatusConflict {
 		t.Errorf("approving twice: status %d, want 409", status)
 	}
-	if status, _ := post(t, ed, h, fmt.Sprintf("/desk/review/%d/reject", other), edToken, nil); status != http.StatusSeeOther {
+	if status, _ := post(t, ed, h, fmt.Sprintf("/desk/review/%d/reject", other), edToken, url.Values{"seen_version": {"v:1"}}); status != http.StatusSeeOther {
 		t.Fatalf("reject: status %d", status)
 	}
 	if got := h.state(t, other); got != story.Spiked {
@@ -194,7 +198,7 @@ func TestReviewQueuePages(t *testing.T) {
 	}
 
 	// Edit the published story: a new version, the story marked edited.
-	edit := url.Values{"headline": {"Court names the defendant"}, "body": {"Named in court.\n\nMore to follow."}}
+	edit := url.Values{"headline": {"Court names the defendant"}, "body": {"Named in court.\n\nMore to follow."}, "seen_version": {"v:1"}}
 	if status, body := post(t, ed, h, fmt.Sprintf("/desk/review/%d/edit", held), edToken, edit); status != http.StatusSeeOther {
 		t.Fatalf("edit: status %d:\n%s", status, body)
 	}
@@ -205,6 +209,7 @@ func TestReviewQueuePages(t *testing.T) {
 	if st.EditedBy != "ed" || st.Current.Headline != "Court names the defendant" || st.SourceName != "editor:ed" {
 		t.Errorf("edited story: by %q, headline %q, source %q", st.EditedBy, st.Current.Headline, st.SourceName)
 	}
+	edit.Set("seen_version", "e:1")
 	if status, _ := post(t, ed, h, fmt.Sprintf("/desk/review/%d/edit", held), edToken, edit); status != http.StatusBadRequest {
 		t.Errorf("an edit changing nothing: status %d, want 400", status)
 	}
@@ -215,6 +220,95 @@ func TestReviewQueuePages(t *testing.T) {
 	}
 	if status, _ := post(t, ed, h, fmt.Sprintf("/desk/review/%d/schedule", other), edToken, url.Values{"at": {"tomorrow"}}); status != http.StatusBadRequest {
 		t.Errorf("scheduling at no time: status %d, want 400", status)
+	}
+}
+
+var editSeenRE = regexp.MustCompile(`(?s)<form[^>]*action="/desk/review/\d+/edit">.*?name="seen_version" value="([^"]*)".*?</form>`)
+
+// An edit made on a form loaded before another editor's edit (or one that
+// names no version, from a page older than the check) is refused: 409,
+// the review page again with what is on show now, the editor's words kept
+// in the form, nothing stored and nothing audited.
+func TestReviewStaleEdit(t *testing.T) {
+	h := newHarness(t)
+	h.user(t, "ann", store.RoleEditor)
+	h.user(t, "bob", store.RoleEditor)
+	ann, bob := h.client(t), h.client(t)
+	annToken, bobToken := h.login(t, ann, "ann"), h.login(t, bob, "bob")
+	id := h.apply(t, newsItem("stale1", "Bridge closes", "<p>The bridge closed.</p>"))
+	path := fmt.Sprintf("/desk/review/%d", id)
+
+	// Both load the edit form; ann saves first.
+	var seen [2]string
+	for i, c := range []*http.Client{ann, bob} {
+		status, body := get(t, c, h, path)
+		m := editSeenRE.FindStringSubmatch(body)
+		if status != http.StatusOK || m == nil {
+			t.Fatalf("review page: status %d, want 200 with an edit form naming the version on show:\n%s", status, body)
+		}
+		seen[i] = m[1]
+	}
+	if seen[0] != "v:1" || seen[1] != "v:1" {
+		t.Fatalf("edit forms name %q, want v:1 for both", seen)
+	}
+	annEdit := url.Values{"headline": {"Bridge closes for repairs"}, "body": {"The bridge closed."}, "seen_version": {seen[0]}}
+	if status, body := post(t, ann, h, path+"/edit", annToken, annEdit); status != http.StatusSeeOther {
+		t.Fatalf("ann's edit: status %d, want 303:\n%s", status, body)
+	}
+	versions := func() int {
+		t.Helper()
+		vs, err := h.Store.ListVersions(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(vs)
+	}
+	stored := versions()
+
+	tests := []struct {
+		name string
+		seen string
+	}{
+		{"a form loaded before ann's edit", seen[1]},
+		{"a form naming no version", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bobEdit := url.Values{"headline": {"Bridge shut after crash"}, "body": {"Bob's words."}, "seen_version": {tt.seen}}
+			status, body := post(t, bob, h, path+"/edit", bobToken, bobEdit)
+			if status != http.StatusConflict {
+				t.Fatalf("bob's stale edit: status %d, want 409:\n%s", status, body)
+			}
+			for _, want := range []string{
+				"This story changed while you were editing: version e:1 is now on show",
+				"your text is kept below",
+				`value="Bridge shut after crash"`,    // bob's headline, kept
+				"Bob&#39;s words.",                   // bob's body, kept
+				"<h1>Bridge closes for repairs</h1>", // what is on show now
+			} {
+				if !strings.Contains(body, want) {
+					t.Errorf("the 409 page lacks %q", want)
+				}
+			}
+			// Saving from this page is a decision made on e:1.
+			if m := editSeenRE.FindStringSubmatch(body); m == nil || m[1] != "e:1" {
+				t.Errorf("the 409 page's edit form names %v, want e:1, the version now on show", m)
+			}
+			if got := versions(); got != stored {
+				t.Errorf("%d versions stored after the refused edit, want %d", got, stored)
+			}
+			st, err := h.Store.GetStory(t.Context(), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.CurrentVersionKey != "e:1" || st.EditedBy != "ann" {
+				t.Errorf("story after the refused edit shows %s edited by %q, want ann's e:1", st.CurrentVersionKey, st.EditedBy)
+			}
+			audit, err := h.Store.ListAudit(t.Context(), &store.ListAuditParams{Actor: "bob", ObjectType: store.AuditStory})
+			if err != nil || len(audit) != 0 {
+				t.Errorf("bob's audit rows: %d (%v), want none for a refused edit", len(audit), err)
+			}
+		})
 	}
 }
 
