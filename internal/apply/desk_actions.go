@@ -108,7 +108,7 @@ func (a *Applier) RestoreAudited(ctx context.Context, p *RestoreParams) (*Result
 	now := a.now().UTC()
 	var res *Result
 	err := a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		before, err := lockByID(ctx, a.store, tx, p.StoryID)
+		before, err := tx.LockStoryByID(ctx, p.StoryID)
 		if err != nil {
 			return err
 		}
@@ -149,7 +149,7 @@ func (a *Applier) deskAction(ctx context.Context, d *deskAction) (*Result, error
 	now := a.now().UTC()
 	var res *Result
 	err := a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		st, err := lockByID(ctx, a.store, tx, d.storyID)
+		st, err := tx.LockStoryByID(ctx, d.storyID)
 		if err != nil {
 			return err
 		}

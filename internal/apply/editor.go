@@ -13,14 +13,6 @@ import (
 // ErrNothingToRestore: the story has no version that could be shown again.
 var ErrNothingToRestore = errors.New("no usable version to restore")
 
-// lockByID locks a story known by id, inside tx. It once read the story
-// through the store's pool first: on PostgreSQL that took a second
-// connection while tx held one, and a few desk actions at once exhausted
-// the pool and hung every transaction.
-func lockByID(ctx context.Context, _ store.Store, tx store.Tx, id int64) (*story.Story, error) {
-	return tx.LockStoryByID(ctx, id)
-}
-
 // Restore brings a killed or withheld story back (DESIGN §4 rule 4: only an
 // editor can): the newest version that is not a kill goes on show, and the
 // story takes the state that version calls for. by names who restored it.
@@ -44,7 +36,7 @@ func (a *Applier) Restore(ctx context.Context, storyID int64, by string) (*Resul
 // restoreTx is Restore inside tx, so that the desk can record the action
 // in the same transaction.
 func (a *Applier) restoreTx(ctx context.Context, tx store.Tx, storyID int64, by string, now time.Time) (*Result, error) {
-	st, err := lockByID(ctx, a.store, tx, storyID)
+	st, err := tx.LockStoryByID(ctx, storyID)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +89,7 @@ func (a *Applier) ReleaseEmbargo(ctx context.Context, storyID int64) (*Result, e
 	now := a.now().UTC()
 	var res *Result
 	err := a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		st, err := lockByID(ctx, a.store, tx, storyID)
+		st, err := tx.LockStoryByID(ctx, storyID)
 		if err != nil {
 			return err
 		}

@@ -389,7 +389,7 @@ func (a *Applier) PublishScheduled(ctx context.Context, storyID int64) (*Result,
 	now := a.now().UTC()
 	var res *Result
 	err := a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		st, err := lockByID(ctx, a.store, tx, storyID)
+		st, err := tx.LockStoryByID(ctx, storyID)
 		if err != nil {
 			return err
 		}
@@ -542,7 +542,7 @@ func (a *Applier) reviewTx(ctx context.Context, storyID int64, action string,
 	now := a.now().UTC()
 	var res *Result
 	err := a.store.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
-		st, err := lockByID(ctx, a.store, tx, storyID)
+		st, err := tx.LockStoryByID(ctx, storyID)
 		if err != nil {
 			return err
 		}
