@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ func testReading(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Sections", func(t *testing.T) { testSections(t, open) })
 	t.Run("Search", func(t *testing.T) { testSearch(t, open) })
 	t.Run("SearchFollowsState", func(t *testing.T) { testSearchFollowsState(t, open) })
+	t.Run("SearchManyMatches", func(t *testing.T) { testSearchManyMatches(t, open) })
 }
 
 // readingStory is a story to seed: one version on show in state, first
@@ -440,6 +442,120 @@ func testSearch(t *testing.T, open func(t *testing.T) store.Store) {
 		for _, h := range res.Hits {
 			if h.Story.Current == nil || h.Story.Current.Headline == "" {
 				t.Errorf("hit %s comes without its story's current version", h.Story.URI)
+			}
+		}
+	})
+}
+
+// testSearchManyMatches checks ranking, paging and filters when a word
+// matches many stories: the one with the word in its headline comes first
+// wherever it sits among them, the rest (the same text, so the same rank)
+// newest first, and pages and filters keep that order.
+func testSearchManyMatches(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := t.Context()
+	const matches = 45
+	sections := []string{"sport", "politics", "business"}
+	agencies := []string{"ap", "dpa", "afp"}
+	var seeds []readingStory
+	for i := range matches {
+		seeds = append(seeds, readingStory{
+			uri: fmt.Sprintf("body-%02d", i), agency: agencies[i%3], section: sections[i%3], state: story.Published, minute: i,
+			headline: "Council meets", body: "The ferry left at noon and the council met.",
+		})
+	}
+	// In the middle of the others by both id and time, so that neither
+	// order alone puts it first.
+	best := readingStory{uri: "headline", agency: "dpa", section: "sport", state: story.Published, minute: 20,
+		headline: "Ferry sinks", body: "The council met at noon."}
+	seeds = slices.Insert(seeds, 20, best)
+	seeds = append(seeds,
+		readingStory{uri: "killed", agency: "ap", section: "sport", state: story.Killed, headline: "Ferry ferry killed", body: "Ferry."},
+		readingStory{uri: "folded", agency: "ap", section: "sport", state: story.Published, minute: 60,
+			headline: "Council meets", body: "The ferry left at noon and the council met."},
+	)
+	ids := seedReading(t, s, seeds...)
+	inTx(t, s, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.MergeClusters(ctx, []int64{ids["body-00"], ids["folded"]})
+		return err
+	})
+	since := at.Add(30 * time.Minute)
+
+	// want is the full ranking of the stories keep selects.
+	want := func(keep func(i int) bool) []string {
+		var uris []string
+		if keep(-1) {
+			uris = append(uris, best.uri)
+		}
+		for i := matches - 1; i >= 0; i-- {
+			if keep(i) {
+				uris = append(uris, fmt.Sprintf("body-%02d", i))
+			}
+		}
+		return uris
+	}
+	// keep's i is a body-NN story's number, -1 the headline match.
+	all := func(int) bool { return true }
+	tests := []struct {
+		name string
+		p    store.SearchParams
+		want []string
+	}{
+		{"headline match first, then newest first", store.SearchParams{Query: "ferry"}, want(all)},
+		{"section", store.SearchParams{Query: "ferry", Section: "sport"}, want(func(i int) bool { return i < 0 || i%3 == 0 })},
+		{"agency", store.SearchParams{Query: "ferry", Agency: "dpa"}, want(func(i int) bool { return i < 0 || i%3 == 1 })},
+		{"since leaves the headline match out", store.SearchParams{Query: "ferry", Since: &since}, want(func(i int) bool { return i >= 30 })},
+		{"section and since", store.SearchParams{Query: "ferry", Section: "politics", Since: &since}, want(func(i int) bool { return i >= 30 && i%3 == 1 })},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			whole := tt.p
+			whole.Limit = store.MaxSearchLimit
+			res, err := s.SearchStories(ctx, &whole)
+			if err != nil {
+				t.Fatalf("SearchStories: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, searchURIs(res)); diff != "" {
+				t.Errorf("SearchStories uris (-want +got):\n%s", diff)
+			}
+			if res.More {
+				t.Errorf("More on a page holding every match")
+			}
+
+			// Pages of 7 walk the same ranking, without gaps or repeats.
+			var paged []string
+			for page := 0; ; page++ {
+				p := tt.p
+				p.Limit, p.Offset = 7, 7*page
+				res, err := s.SearchStories(ctx, &p)
+				if err != nil {
+					t.Fatalf("SearchStories page %d: %v", page, err)
+				}
+				paged = append(paged, searchURIs(res)...)
+				if wantMore := len(tt.want) > 7*(page+1); res.More != wantMore {
+					t.Errorf("page %d: More = %v, want %v", page, res.More, wantMore)
+				}
+				if !res.More || page > matches {
+					break
+				}
+			}
+			if diff := cmp.Diff(tt.want, paged); diff != "" {
+				t.Errorf("pages of 7 (-want +got):\n%s", diff)
+			}
+		})
+	}
+
+	t.Run("the page's rows are marked", func(t *testing.T) {
+		res, err := s.SearchStories(ctx, &store.SearchParams{Query: "ferry", Limit: 3, Offset: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) != 3 {
+			t.Fatalf("%d hits, want 3", len(res.Hits))
+		}
+		for _, h := range viewHits(res) {
+			if diff := cmp.Diff([]string{"ferry"}, h.Matched); diff != "" {
+				t.Errorf("hit %s: snippet's marked words (-want +got):\n%s", h.URI, diff)
 			}
 		}
 	})
