@@ -162,7 +162,8 @@ func (a *API) nextURL(r *http.Request, c *cursor) string {
 }
 
 // listStories lists published stories, newest first, or the hits of a
-// full-text search (q), best first.
+// full-text search (q): headline matches first, then the rest, newest
+// first within each (store.Store.SearchStories).
 func (a *API) listStories(w http.ResponseWriter, r *http.Request, c *caller) error {
 	lq, err := parseListQuery(r.URL.Query())
 	if err != nil {

@@ -51,7 +51,8 @@ type searchHit struct {
 }
 
 // serveSearch answers /search?q=words&page=n: visible stories holding
-// every word, best first, each with its matches marked. Marked text is
+// every word, those with every word in the headline first, newest first
+// within each, each with its matches marked. Marked text is
 // spans of plain text, escaped like any other by the template: a match is
 // never HTML from the store.
 func (s *Site) serveSearch(w http.ResponseWriter, r *http.Request) error {

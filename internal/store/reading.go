@@ -14,8 +14,10 @@ import (
 // method sees visible stories only.
 type ReadingStore interface {
 	// SearchStories finds visible stories whose current version's headline
-	// or text holds every word of p.Query, best match first, one per
-	// cluster, with the matches marked in the headline and a snippet.
+	// or text holds every word of p.Query, one per cluster, with the
+	// matches marked in the headline and a snippet. Among the newest
+	// matches (SQLite ranks the 2,000 newest), those with every word in
+	// the headline come first, then the rest; newest first within each.
 	SearchStories(ctx context.Context, p *SearchParams) (*SearchResult, error)
 	// GetTag returns the tag ref names, with its display name, when a
 	// visible story carries it; ErrNotFound otherwise.

@@ -15,9 +15,10 @@ import (
 )
 
 // TestSearchRanksTheNewestWindow: with more matches than searchWindow,
-// only the most recently stored searchWindow are ranked, so the best match
-// among them comes first and a better one stored before them is not found
-// (the product choice searchWindow documents).
+// only the most recently stored searchWindow are ranked, so a headline
+// match among them comes first and one stored before them is not found
+// (the product choice searchWindow documents); the rest of the window
+// follows newest first.
 func TestSearchRanksTheNewestWindow(t *testing.T) {
 	ctx := t.Context()
 	s, err := Open(ctx, Config{Path: filepath.Join(t.TempDir(), "window.db")})
@@ -66,7 +67,9 @@ func TestSearchRanksTheNewestWindow(t *testing.T) {
 		p    store.SearchParams
 		want []string
 	}{
-		{"the window's best first, then the newest", store.SearchParams{Query: "ferry", Limit: 3}, []string{uri(inside), uri(n - 1), uri(n - 2)}},
+		{"the window's headline match first, then the newest", store.SearchParams{Query: "ferry", Limit: 3}, []string{uri(inside), uri(n - 1), uri(n - 2)}},
+		// Both headlines lack "noon": one group, newest first.
+		{"a headline holding some of the words", store.SearchParams{Query: "ferry noon", Limit: 3}, []string{uri(n - 1), uri(n - 2), uri(n - 3)}},
 		{"the deepest page follows", store.SearchParams{Query: "ferry", Limit: 3, Offset: store.MaxSearchOffset}, []string{uri(n - store.MaxSearchOffset), uri(n - 1 - store.MaxSearchOffset), uri(n - 2 - store.MaxSearchOffset)}},
 		// Fewer matches than the window: ranked whole.
 		{"a rare word", store.SearchParams{Query: "sinks"}, []string{uri(inside), uri(0)}},
@@ -90,8 +93,10 @@ func TestSearchRanksTheNewestWindow(t *testing.T) {
 
 // TestSearchPlanRanksWithoutSortingEveryMatch: FTS5 hands the matches over
 // newest first, so the window is taken without sorting all of them (only
-// the window is sorted, to rank it), and the marks are made by finding
-// each of the page's rows again in the match, by rowid.
+// the window is sorted, to rank it); the headline matches are read from
+// the index only down to the window's oldest rowid (a rowid lower bound,
+// >), not per row nor over the whole list; and the marks are made by
+// finding each of the page's rows again in the match, by rowid.
 func TestSearchPlanRanksWithoutSortingEveryMatch(t *testing.T) {
 	ctx := t.Context()
 	s, err := Open(ctx, Config{Path: filepath.Join(t.TempDir(), "plan.db")})
@@ -135,6 +140,14 @@ func TestSearchPlanRanksWithoutSortingEveryMatch(t *testing.T) {
 		"CORRELATED SCALAR SUBQUERY 1",
 		"SEARCH o USING INDEX stories_cluster (cluster_id=? AND id<?)",
 		"SCAN recent",
+		"LIST SUBQUERY 5",
+		"MATERIALIZE in_headline",
+		"SCAN story_search VIRTUAL TABLE:M2>",
+		"SCALAR SUBQUERY 3",
+		"SEARCH recent",
+		"REUSE SUBQUERY 3",
+		"SCAN in_headline",
+		"CREATE BLOOM FILTER",
 		"USE TEMP B-TREE FOR ORDER BY",
 		"SCAN page",
 		"SCAN story_search VIRTUAL TABLE:=M2",

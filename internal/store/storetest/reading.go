@@ -24,6 +24,7 @@ func testReading(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Search", func(t *testing.T) { testSearch(t, open) })
 	t.Run("SearchFollowsState", func(t *testing.T) { testSearchFollowsState(t, open) })
 	t.Run("SearchManyMatches", func(t *testing.T) { testSearchManyMatches(t, open) })
+	t.Run("SearchHeadlineFirst", func(t *testing.T) { testSearchHeadlineFirst(t, open) })
 }
 
 // readingStory is a story to seed: one version on show in state, first
@@ -395,7 +396,8 @@ func testSearch(t *testing.T, open func(t *testing.T) store.Store) {
 		{"every word is required", store.SearchParams{Query: "harbour dawn"}, []string{"headline-match"}, false},
 		{"a word in no story", store.SearchParams{Query: "harbour zeppelin"}, nil, false},
 		{"query language is not interpreted", store.SearchParams{Query: `harbour OR "markets" NEAR(* -strike) ^dawn:`}, nil, false},
-		{"operators and quotes are words or nothing", store.SearchParams{Query: `"harbour" AND (strike*)`}, []string{"headline-match", "body-match"}, false},
+		// "and" is a word, in neither headline: both rank as text matches.
+		{"operators and quotes are words or nothing", store.SearchParams{Query: `"harbour" AND (strike*)`}, []string{"body-match", "headline-match"}, false},
 		{"punctuation only", store.SearchParams{Query: `"*(:^-`}, nil, false},
 		{"empty", store.SearchParams{}, nil, false},
 		{"section", store.SearchParams{Query: "harbour", Section: "politics"}, []string{"body-match"}, false},
@@ -449,8 +451,8 @@ func testSearch(t *testing.T, open func(t *testing.T) store.Store) {
 
 // testSearchManyMatches checks ranking, paging and filters when a word
 // matches many stories: the one with the word in its headline comes first
-// wherever it sits among them, the rest (the same text, so the same rank)
-// newest first, and pages and filters keep that order.
+// wherever it sits among them, the rest newest first, and pages and
+// filters keep that order.
 func testSearchManyMatches(t *testing.T, open func(t *testing.T) store.Store) {
 	s := open(t)
 	ctx := t.Context()
@@ -559,6 +561,54 @@ func testSearchManyMatches(t *testing.T, open func(t *testing.T) store.Store) {
 			}
 		}
 	})
+}
+
+// testSearchHeadlineFirst checks the ranking itself: stories whose
+// headline holds every word of the query come before the others, however
+// old, and each group is newest first, however often the words occur (a
+// frequency-weighted rank, such as bm25 or ts_rank, would put the stories
+// repeating the words first).
+func testSearchHeadlineFirst(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := t.Context()
+	seedReading(t, s,
+		readingStory{uri: "old-headline", minute: 1, state: story.Published, headline: "Ferry ferry ferry capsizes", body: "Ferry."},
+		readingStory{uri: "old-body", minute: 3, state: story.Published, headline: "Council meets", body: "Ferry ferry ferry at noon, noon, noon."},
+		readingStory{uri: "new-headline", minute: 5, state: story.Published,
+			headline: "Ferry sinks off the coast near the harbour at noon", body: "Rescuers arrived within the hour."},
+		readingStory{uri: "new-body", minute: 7, state: story.Published, headline: "Council meets",
+			body: "The council met for most of the day, and after a long debate the ferry left at noon."},
+		readingStory{uri: "partial", minute: 9, state: story.Published, headline: "Ferry delayed", body: "It left at noon."},
+	)
+	tests := []struct {
+		name     string
+		p        store.SearchParams
+		want     []string
+		wantMore bool
+	}{
+		{"headline matches first, each group newest first", store.SearchParams{Query: "ferry"},
+			[]string{"partial", "new-headline", "old-headline", "new-body", "old-body"}, false},
+		{"the headline must hold every word", store.SearchParams{Query: "ferry noon"},
+			[]string{"new-headline", "partial", "new-body", "old-body"}, false},
+		{"a page across the groups", store.SearchParams{Query: "ferry", Limit: 2, Offset: 2},
+			[]string{"old-headline", "new-body"}, true},
+		{"the last page", store.SearchParams{Query: "ferry noon", Limit: 3, Offset: 3},
+			[]string{"old-body"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := s.SearchStories(ctx, &tt.p)
+			if err != nil {
+				t.Fatalf("SearchStories: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, searchURIs(res)); diff != "" {
+				t.Errorf("SearchStories uris (-want +got):\n%s", diff)
+			}
+			if res.More != tt.wantMore {
+				t.Errorf("More = %v, want %v", res.More, tt.wantMore)
+			}
+		})
+	}
 }
 
 // testSearchFollowsState checks that the index follows a story through its
