@@ -148,9 +148,9 @@ func TestJobArgsInsertOpts(t *testing.T) {
 		want summary
 	}{
 		{name: "poll_source", args: PollSourceArgs{SourceID: 7}, want: summary{"poll_source", "poll", 1, true, queuedOrRunning}},
-		// The scan runs beside the polls, not behind story events in the
-		// default queue, where a burst of events would stop all polling.
-		{name: "schedule_polls", args: SchedulePollsArgs{}, want: summary{"schedule_polls", "poll", 1, false, queuedOrRunning}},
+		// The scan waits behind nothing: not story events in the default
+		// queue, where a burst of events stopped all polling, nor polls.
+		{name: "schedule_polls", args: SchedulePollsArgs{}, want: summary{"schedule_polls", "schedule", 1, false, queuedOrRunning}},
 		{name: "story_event", args: StoryEventArgs{}, want: summary{"story_event", "events", 0, false, nil}},
 	}
 	for _, tt := range tests {

@@ -289,6 +289,7 @@ func newRunner[TTx any](driver riverdriver.Driver[TTx], settings riverSettings[T
 			river.QueueDefault: {MaxWorkers: cfg.Workers},
 			queuePoll:          {MaxWorkers: cmp.Or(cfg.PollWorkers, DefaultPollWorkers)},
 			queueEvents:        {MaxWorkers: cmp.Or(cfg.EventWorkers, DefaultEventWorkers)},
+			queueSchedule:      {MaxWorkers: 1},
 		},
 		Schema:          settings.schema,
 		SoftStopTimeout: cfg.StopTimeout,

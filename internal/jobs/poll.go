@@ -23,6 +23,10 @@ const (
 // queuePoll is the River queue polls run in, with Config.PollWorkers.
 const queuePoll = "poll"
 
+// queueSchedule is the River queue the scans for due sources run in, one
+// at a time.
+const queueSchedule = "schedule"
+
 // pollLease is how long a source claimed by a scan stays out of the next
 // scans when its poll records nothing (the process died, the database was
 // down): then it is due again. A poll that runs ends the claim itself.
@@ -114,14 +118,14 @@ func (SchedulePollsArgs) Kind() string { return kindSchedulePolls }
 // pile up behind each other; a scan is not retried because the next one is
 // at most ScanInterval away.
 //
-// A scan runs in the poll queue, not the default one: there it would wait
-// behind every story_event job queued before it (River works a queue in
-// order, and the default queue at most Workers jobs per fetch), so a burst
-// of new items would stop all polling until its events were worked.
+// A scan runs in a queue of its own: River works a queue in order, so in
+// the default one it waited behind every story event queued before it (a
+// burst of new items stopped all polling), and in the poll queue behind
+// the polls the last scan queued.
 func (SchedulePollsArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{
 		MaxAttempts: 1,
-		Queue:       queuePoll,
+		Queue:       queueSchedule,
 		UniqueOpts: river.UniqueOpts{
 			ByState: whileQueuedOrRunning(),
 		},
