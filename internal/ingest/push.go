@@ -3,8 +3,6 @@ package ingest
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wiredesk/wiredesk/internal/store"
+	"github.com/wiredesk/wiredesk/internal/webhook"
 	"github.com/wiredesk/wiredesk/internal/wire"
 )
 
@@ -171,16 +170,8 @@ func verify(h http.Header, body []byte, secret string, now time.Time, tolerance 
 }
 
 // Sign returns the Standard Webhooks signature ("v1,<base64>") of a
-// message, as a pusher computes it.
+// message, as a pusher computes it: the same scheme wiredesk signs its own
+// webhooks with.
 func Sign(secret, id string, timestamp int64, body []byte) string {
-	key := []byte(secret)
-	if b64, ok := strings.CutPrefix(secret, "whsec_"); ok {
-		if k, err := base64.StdEncoding.DecodeString(b64); err == nil {
-			key = k
-		}
-	}
-	mac := hmac.New(sha256.New, key)
-	fmt.Fprintf(mac, "%s.%d.", id, timestamp)
-	mac.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return webhook.Signature(secret, id, timestamp, body)
 }
