@@ -85,12 +85,8 @@ func TestPollAgainLaterIsRequeued(t *testing.T) {
 		if got := polls.callsFor(src.ID); got != 3 {
 			t.Errorf("polls = %d, want 3: two refused by a busy host, then one that ran", got)
 		}
-		state, attempts, err := pollJobState(t.Context(), s, src.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if state != "completed" || attempts != 1 {
-			t.Errorf("poll job %s after %d attempts, want completed after 1 (a requeue is not an attempt)", state, attempts)
+		if got := settledPollJob(t, s, src.ID); got.State != "completed" || got.Attempts != 1 {
+			t.Errorf("poll job %s after %d attempts, want completed after 1 (a requeue is not an attempt)", got.State, got.Attempts)
 		}
 	})
 }

@@ -407,6 +407,31 @@ func pollJobState(ctx context.Context, s store.Store, sourceID int64) (state str
 	return state, attempts, err
 }
 
+type jobState struct {
+	State    string
+	Attempts int
+}
+
+// settledPollJob waits (up to waitFor) for the poll job of sourceID to
+// leave the running state and returns the state it is then in. River
+// records a job's outcome after its worker returns, in batches, so right
+// after a poll the row may still say running for a while on a busy machine.
+func settledPollJob(t *testing.T, s store.Store, sourceID int64) jobState {
+	t.Helper()
+	var got jobState
+	for deadline := time.Now().Add(waitFor); time.Now().Before(deadline); time.Sleep(testFetchInterval) {
+		state, attempts, err := pollJobState(t.Context(), s, sourceID)
+		if err != nil {
+			t.Fatalf("read poll job: %v", err)
+		}
+		got = jobState{state, attempts}
+		if got.State != "running" {
+			break
+		}
+	}
+	return got
+}
+
 func TestFailedPollIsNotRetried(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := t.Context()
@@ -420,23 +445,8 @@ func TestFailedPollIsNotRetried(t *testing.T) {
 		}
 		polls.waitStarted(t, src.ID)
 
-		// River records the outcome after the worker returns, in batches.
-		type jobState struct {
-			State    string
-			Attempts int
-		}
 		want := jobState{State: "discarded", Attempts: 1}
-		var got jobState
-		for deadline := time.Now().Add(waitFor); time.Now().Before(deadline); time.Sleep(testFetchInterval) {
-			state, attempts, err := pollJobState(ctx, s, src.ID)
-			if err != nil {
-				t.Fatalf("read poll job: %v", err)
-			}
-			got = jobState{state, attempts}
-			if got.State != "running" {
-				break
-			}
-		}
+		got := settledPollJob(t, s, src.ID)
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("poll job after a failed poll (-want +got):\n%s", diff)
 		}
