@@ -41,7 +41,16 @@ func TestBrowserHoldRuleAndApprove(t *testing.T) {
 	if rs, err := h.Store.GetRuleSet(t.Context()); err != nil || len(rs.Rules) != 0 {
 		t.Fatalf("after a preview the store holds %d rules (err %v), want none: a dry run saves nothing", len(rs.Rules), err)
 	}
-	do(t, ctx, chromedp.Click(chromedp.CSS(`button[value="save"]`)), chromedp.WaitVisible(chromedp.CSS("form.signout")))
+	// Saving redirects to the rules page. Waiting for an element would
+	// find it on the form's own page before the redirect arrives, and the
+	// next navigation would then abort the save; the response is what says
+	// the save is done.
+	if got := status(t, ctx, chromedp.Click(chromedp.CSS(`button[value="save"]`))); got != http.StatusOK {
+		t.Fatalf("saving the rule answered %d, want the rules page (200 after the redirect)", got)
+	}
+	if got := text(t, ctx, ".flash"); !strings.Contains(got, `"Court reports" saved`) {
+		t.Errorf("after saving the page says %q, want the rule named as saved", got)
+	}
 	h.open(t, ctx, "/desk/rules")
 	if got := text(t, ctx, "main"); !strings.Contains(got, "Court reports") {
 		t.Fatalf("rules page does not list the saved rule:\n%s", got)
