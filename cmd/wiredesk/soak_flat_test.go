@@ -792,7 +792,10 @@ func flatLevel(samples []flatSample, warm time.Duration) []string {
 	if len(after) < 4 {
 		return []string{fmt.Sprintf("only %d samples after the warm-up of %s: too few to tell", len(after), warm)}
 	}
-	k := max(2, len(after)/10)
+	// Three samples at each end where there are six or more, so that one
+	// burst (requests in flight at the moment of the last sample) is
+	// outvoted; with two, their mean halves it.
+	k := min(max(3, len(after)/10), len(after)/2)
 	first, last := after[:k], after[len(after)-k:]
 	minutes := (last[len(last)-1].at - first[0].at).Minutes()
 	median := func(ss []flatSample, f func(flatSample) float64) float64 {
@@ -801,6 +804,9 @@ func flatLevel(samples []flatSample, warm time.Duration) []string {
 			v[i] = f(s)
 		}
 		sort.Float64s(v)
+		if n := len(v); n%2 == 0 {
+			return (v[n/2-1] + v[n/2]) / 2
+		}
 		return v[len(v)/2]
 	}
 	var out []string
@@ -860,6 +866,12 @@ func TestFlatLevel(t *testing.T) {
 				s.heapInuse, s.gcs = 120<<20, 1
 			}
 		}), []string{"heap in use"}},
+		{"a burst of requests in flight at the last sample", func() []flatSample {
+			ss := series(20, level)
+			ss[len(ss)-1].goroutines += 35
+			return ss
+		}(), nil},
+		{"a goroutine per poll over a short run", series(20, func(s *flatSample, m float64) { s.goroutines += 36 * m }), []string{"goroutines grew"}},
 		{"too short", series(5, level), []string{"too few"}},
 	}
 	for _, tt := range tests {
