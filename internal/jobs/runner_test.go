@@ -331,7 +331,13 @@ func TestEnqueuePollRunsOneAtATime(t *testing.T) {
 			t.Errorf("at most %d polls of one source ran at once, want 1", got)
 		}
 
-		// A finished poll must not block the next one.
+		// A finished poll must not block the next one. Until River has
+		// recorded the job as done (in batches, after the worker returns)
+		// a request is taken as a duplicate of the running poll, so the
+		// test waits for that record first.
+		if got := settledPollJob(t, s, src.ID); got.State != "completed" {
+			t.Fatalf("poll job %s after the poll returned, want completed", got.State)
+		}
 		if err := r.EnqueuePoll(ctx, src.ID); err != nil {
 			t.Fatalf("EnqueuePoll after the poll finished: %v", err)
 		}
