@@ -16,15 +16,7 @@ var fullScan = regexp.MustCompile(`\bSCAN (stories|story_versions|[a-z])\b`)
 // applied item to their indexes: a plan that falls back to reading the whole
 // table works on a test database and crawls on a real one.
 func TestQueryPlans(t *testing.T) {
-	ctx := t.Context()
-	s, err := Open(ctx, Config{Path: filepath.Join(t.TempDir(), "plan.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := migratedStore(t, "plan.db")
 
 	tests := []struct {
 		name  string
@@ -79,23 +71,7 @@ func TestQueryPlans(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rows, err := s.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
-			if err != nil {
-				t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
-			}
-			defer rows.Close()
-			var lines []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				lines = append(lines, detail)
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatal(err)
-			}
+			lines := queryPlan(t, s, tt.query, tt.args...)
 			plan := strings.Join(lines, "\n")
 			rest := plan
 			for _, w := range tt.want {
@@ -116,4 +92,43 @@ func TestQueryPlans(t *testing.T) {
 			}
 		})
 	}
+}
+
+// migratedStore opens a new, migrated database named name in a temporary
+// directory, closed when the test ends.
+func migratedStore(t *testing.T, name string) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), Config{Path: filepath.Join(t.TempDir(), name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// queryPlan is the detail column of EXPLAIN QUERY PLAN for query, line by
+// line, as a reader connection plans it.
+func queryPlan(t *testing.T, s *Store, query string, args ...any) []string {
+	t.Helper()
+	rows, err := s.reader.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return lines
 }

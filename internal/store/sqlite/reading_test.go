@@ -14,15 +14,7 @@ import (
 // search to their indexes, as TestQueryPlans does the plain list: each walks
 // an index newest first and stops at its page, or looks rows up by key.
 func TestReadingQueryPlans(t *testing.T) {
-	ctx := t.Context()
-	s, err := Open(ctx, Config{Path: filepath.Join(t.TempDir(), "plan.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := migratedStore(t, "plan.db")
 	since := time.Date(2025, 6, 2, 14, 30, 0, 0, time.UTC)
 	before := &store.StoryCursor{PublishedAt: since.Add(time.Hour), ID: 7}
 	tag := &store.TagRef{Kind: store.TagSubject, Slug: "football"}
@@ -92,23 +84,7 @@ func TestReadingQueryPlans(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rows, err := s.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tt.query.sql, tt.query.args...)
-			if err != nil {
-				t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
-			}
-			defer rows.Close()
-			var lines []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				lines = append(lines, detail)
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatal(err)
-			}
+			lines := queryPlan(t, s, tt.query.sql, tt.query.args...)
 			plan := strings.Join(lines, "\n")
 			rest := plan
 			for _, w := range tt.want {

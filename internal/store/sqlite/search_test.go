@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,14 +20,7 @@ import (
 // follows newest first.
 func TestSearchRanksTheNewestWindow(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, Config{Path: filepath.Join(t.TempDir(), "window.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := migratedStore(t, "window.db")
 	const n = searchWindow + 5
 	// Story i (id i+1) is stored and published i minutes after start;
 	// two carry the word in their headline: the first stored, outside the
@@ -36,7 +28,7 @@ func TestSearchRanksTheNewestWindow(t *testing.T) {
 	inside := n - searchWindow
 	start := time.Date(2025, 6, 2, 14, 0, 0, 0, time.UTC)
 	uri := func(i int) string { return fmt.Sprintf("story-%04d", i) }
-	err = s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
+	err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error {
 		for i := range n {
 			at := start.Add(time.Duration(i) * time.Minute)
 			it := &story.Item{URI: uri(i), Version: "1", PubStatus: story.Usable, Source: story.ItemSource{Agency: "ap"},
@@ -98,33 +90,9 @@ func TestSearchRanksTheNewestWindow(t *testing.T) {
 // >), not per row nor over the whole list; and the marks are made by
 // finding each of the page's rows again in the match, by rowid.
 func TestSearchPlanRanksWithoutSortingEveryMatch(t *testing.T) {
-	ctx := t.Context()
-	s, err := Open(ctx, Config{Path: filepath.Join(t.TempDir(), "plan.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s := migratedStore(t, "plan.db")
 	q, args := searchQuery(&store.SearchParams{Agency: "dpa"}, ftsQuery([]string{"harbour"}), 21, 0)
-	rows, err := s.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var got []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, detail)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	got := queryPlan(t, s, q, args...)
 	for i, l := range got {
 		// The FTS5 index number is an implementation detail; whether it
 		// takes a match (M) with a rowid equality (=) is not.
