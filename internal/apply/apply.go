@@ -329,12 +329,12 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 			return nil, nil, err
 		}
 	case d.Pending:
-		newer, err := newerThanPending(ctx, tx, s, it)
+		newer, err := newestReceived(ctx, tx, s, v.ID, it)
 		if err != nil {
 			return nil, nil, err
 		}
-		// A version older than the update already waiting is recorded
-		// only: accepting the pending update must show the newest text.
+		// A version older than one already received (waiting, or ignored
+		// by an editor) is recorded only: the desk is offered the newest.
 		if newer {
 			if err := tx.MarkPending(ctx, &store.MarkPendingParams{StoryID: s.ID, VersionID: v.ID}); err != nil {
 				return nil, nil, err
@@ -376,22 +376,24 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 	return res, ev, nil
 }
 
-// newerThanPending reports whether it is newer than the agency update
-// already waiting for an editor on s, if any (DESIGN §4 rule 3: newest
-// wins, whatever the order of arrival; a version whose order is unknown
-// arrived later, so it is the newer).
-func newerThanPending(ctx context.Context, tx store.Tx, s *story.Story, it *story.Item) (bool, error) {
-	if s.PendingVersionID == 0 {
-		return true, nil
-	}
+// newestReceived reports whether it, stored as version newID, is newer
+// than every other agency version received for s: only then is it offered
+// to an editor (DESIGN §4 rule 3: newest wins, whatever the order of
+// arrival). Comparing with the pending update alone is not enough: once an
+// editor has ignored an update nothing is pending, and a version older than
+// the ignored one, arriving late, would be offered in its place. A version
+// whose order against another is unknown arrived later, so it is the newer.
+func newestReceived(ctx context.Context, tx store.Tx, s *story.Story, newID int64, it *story.Item) (bool, error) {
 	versions, err := tx.StoryVersions(ctx, s.ID)
 	if err != nil {
 		return false, err
 	}
 	for _, v := range versions {
-		if v.ID == s.PendingVersionID {
-			order, known := story.Compare(it, v.Item)
-			return !known || order > 0, nil
+		if v.ID == newID || v.Item == nil || strings.HasPrefix(v.SourceName, EditorSourcePrefix) {
+			continue
+		}
+		if order, known := story.Compare(it, v.Item); known && order < 0 {
+			return false, nil
 		}
 	}
 	return true, nil

@@ -67,3 +67,61 @@ func TestOlderUpdateLeavesNewerPending(t *testing.T) {
 		}
 	})
 }
+
+// TestOlderUpdateAfterIgnoredIsNotOffered: once an editor has ignored the
+// agency update waiting on an edited story, an older version arriving late
+// is recorded only; offering it would put text on the desk that the agency
+// had already replaced (DESIGN §4 rule 3). A newer one is offered.
+func TestOlderUpdateAfterIgnoredIsNotOffered(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, s store.Store) {
+		ctx := t.Context()
+		a := apply.New(s, &eventLog{}, nil)
+		first, err := a.Apply(ctx, &apply.Params{Item: versioned("q", "1", "Dam holds", "The dam held."), SourceName: "wire"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := first.StoryID
+		if err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.SetEditedBy(ctx, id, "ed") }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Apply(ctx, &apply.Params{Item: versioned("q", "3", "Dam holds, river falls", "It falls."), SourceName: "wire"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.IgnoreUpdate(ctx, &apply.ReviewParams{StoryID: id, By: "ed", SeenVersion: "v:3"}); err != nil {
+			t.Fatal(err)
+		}
+		pendingHeadline := func() string {
+			st := mustStory(t, s, id)
+			if st.PendingVersionID == 0 {
+				return ""
+			}
+			versions, err := s.ListVersions(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range versions {
+				if v.ID == st.PendingVersionID {
+					return v.Item.Headline
+				}
+			}
+			t.Fatalf("pending version %d is not among the story's versions", st.PendingVersionID)
+			return ""
+		}
+		res, err := a.Apply(ctx, &apply.Params{Item: versioned("q", "2", "Dam holds overnight", "Overnight."), SourceName: "wire"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Outcome != apply.Recorded {
+			t.Errorf("late version 2: %s, want recorded", res.Outcome)
+		}
+		if got := pendingHeadline(); got != "" {
+			t.Errorf("after ignoring version 3, late version 2 is offered as %q; want nothing offered", got)
+		}
+		if _, err := a.Apply(ctx, &apply.Params{Item: versioned("q", "4", "Dam holds, all clear", "All clear."), SourceName: "wire"}); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := pendingHeadline(), "Dam holds, all clear"; got != want {
+			t.Errorf("after version 4 the pending update is %q, want %q", got, want)
+		}
+	})
+}
