@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -196,6 +197,9 @@ type Runner struct {
 	// without uniqueness (story events).
 	insertManyFastTx func(ctx context.Context, tx store.Tx, params []river.InsertManyParams) (int, error)
 	driver           string
+	// stopping is set once Run begins to stop River; River's logger
+	// reads it (stopQuietHandler).
+	stopping *atomic.Bool
 }
 
 // NewSQLite returns a Runner whose jobs live in the SQLite store's database.
@@ -247,7 +251,7 @@ func newRunner[TTx any](driver riverdriver.Driver[TTx], settings riverSettings[T
 		return nil, fmt.Errorf("new %s job runner: %w", settings.name, err)
 	}
 	logger := cfg.Logger.With("component", "jobs", "driver", settings.name)
-	r := &Runner{cfg: cfg, logger: logger, driver: settings.name}
+	r := &Runner{cfg: cfg, logger: logger, driver: settings.name, stopping: &atomic.Bool{}}
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &pollSourceWorker{poll: cfg.Poll}); err != nil {
@@ -269,7 +273,8 @@ func newRunner[TTx any](driver riverdriver.Driver[TTx], settings riverSettings[T
 		return nil, fmt.Errorf("new %s job runner: %w", settings.name, err)
 	}
 
-	riverLogger := cfg.Logger.With("component", "river", "driver", settings.name)
+	riverLogger := slog.New(stopQuietHandler{Handler: cfg.Logger.Handler(), stopping: r.stopping}).
+		With("component", "river", "driver", settings.name)
 	client, err := river.NewClient(driver, &river.Config{
 		// Finished jobs are only kept for looking into recent trouble;
 		// schedule_polls alone finishes one job per ScanInterval.
@@ -381,6 +386,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		r.logger.WarnContext(ctx, "first scan for due sources not enqueued; the periodic one will follow", "error", err)
 	}
 	<-ctx.Done()
+	r.stopping.Store(true)
 
 	// SoftStopTimeout makes River cancel running jobs after StopTimeout;
 	// the grace on top bounds the wait for jobs that ignore cancellation.
