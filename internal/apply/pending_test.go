@@ -9,6 +9,43 @@ import (
 	"github.com/wiredesk/wiredesk/internal/store/dbtest"
 )
 
+// editedStory applies version 1 of uri and marks the story edited, so
+// that agency updates to it wait for an editor. It returns the story's id.
+func editedStory(t *testing.T, s store.Store, a *apply.Applier, uri string) int64 {
+	t.Helper()
+	ctx := t.Context()
+	first, err := a.Apply(ctx, &apply.Params{Item: versioned(uri, "1", "Dam holds", "The dam held."), SourceName: "wire"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := first.StoryID
+	if err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.SetEditedBy(ctx, id, "ed") }); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// pendingHeadline is the headline of the agency update waiting on story
+// id, "" when none waits.
+func pendingHeadline(t *testing.T, s store.Store, id int64) string {
+	t.Helper()
+	st := mustStory(t, s, id)
+	if st.PendingVersionID == 0 {
+		return ""
+	}
+	versions, err := s.ListVersions(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range versions {
+		if v.ID == st.PendingVersionID {
+			return v.Item.Headline
+		}
+	}
+	t.Fatalf("pending version %d is not among the story's versions", st.PendingVersionID)
+	return ""
+}
+
 // TestOlderUpdateLeavesNewerPending: on an edited story, agency updates
 // wait for an editor; one arriving late, older than the update already
 // waiting, is recorded but does not take its place, so accepting the
@@ -17,14 +54,7 @@ func TestOlderUpdateLeavesNewerPending(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := t.Context()
 		a := apply.New(s, &eventLog{}, nil)
-		first, err := a.Apply(ctx, &apply.Params{Item: versioned("p", "1", "Dam holds", "The dam held."), SourceName: "wire"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := first.StoryID
-		if err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.SetEditedBy(ctx, id, "ed") }); err != nil {
-			t.Fatal(err)
-		}
+		id := editedStory(t, s, a, "p")
 		for _, v := range []struct{ version, headline string }{
 			{"3", "Dam holds, river falls"},
 			{"2", "Dam holds overnight"}, // older, arriving late
@@ -37,33 +67,15 @@ func TestOlderUpdateLeavesNewerPending(t *testing.T) {
 				t.Errorf("version %s of an edited story: %s, want recorded", v.version, res.Outcome)
 			}
 		}
-		st := mustStory(t, s, id)
-		versions, err := s.ListVersions(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var pending string
-		for _, v := range versions {
-			if v.ID == st.PendingVersionID {
-				pending = v.Item.Headline
-			}
-		}
-		if pending != "Dam holds, river falls" {
-			t.Errorf("pending update is %q, want the newest, %q", pending, "Dam holds, river falls")
+		if got, want := pendingHeadline(t, s, id), "Dam holds, river falls"; got != want {
+			t.Errorf("pending update is %q, want the newest, %q", got, want)
 		}
 		// A newer one still takes its place.
 		if _, err := a.Apply(ctx, &apply.Params{Item: versioned("p", "4", "Dam holds, all clear", "All clear."), SourceName: "wire"}); err != nil {
 			t.Fatal(err)
 		}
-		st = mustStory(t, s, id)
-		versions, err = s.ListVersions(ctx, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, v := range versions {
-			if v.ID == st.PendingVersionID && v.Item.Headline != "Dam holds, all clear" {
-				t.Errorf("pending update after a newer one is %q, want %q", v.Item.Headline, "Dam holds, all clear")
-			}
+		if got, want := pendingHeadline(t, s, id), "Dam holds, all clear"; got != want {
+			t.Errorf("pending update after a newer one is %q, want %q", got, want)
 		}
 	})
 }
@@ -76,36 +88,12 @@ func TestOlderUpdateAfterIgnoredIsNotOffered(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, s store.Store) {
 		ctx := t.Context()
 		a := apply.New(s, &eventLog{}, nil)
-		first, err := a.Apply(ctx, &apply.Params{Item: versioned("q", "1", "Dam holds", "The dam held."), SourceName: "wire"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		id := first.StoryID
-		if err := s.InTx(ctx, func(ctx context.Context, tx store.Tx) error { return tx.SetEditedBy(ctx, id, "ed") }); err != nil {
-			t.Fatal(err)
-		}
+		id := editedStory(t, s, a, "q")
 		if _, err := a.Apply(ctx, &apply.Params{Item: versioned("q", "3", "Dam holds, river falls", "It falls."), SourceName: "wire"}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := a.IgnoreUpdate(ctx, &apply.ReviewParams{StoryID: id, By: "ed", SeenVersion: "v:3"}); err != nil {
 			t.Fatal(err)
-		}
-		pendingHeadline := func() string {
-			st := mustStory(t, s, id)
-			if st.PendingVersionID == 0 {
-				return ""
-			}
-			versions, err := s.ListVersions(ctx, id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range versions {
-				if v.ID == st.PendingVersionID {
-					return v.Item.Headline
-				}
-			}
-			t.Fatalf("pending version %d is not among the story's versions", st.PendingVersionID)
-			return ""
 		}
 		res, err := a.Apply(ctx, &apply.Params{Item: versioned("q", "2", "Dam holds overnight", "Overnight."), SourceName: "wire"})
 		if err != nil {
@@ -114,13 +102,13 @@ func TestOlderUpdateAfterIgnoredIsNotOffered(t *testing.T) {
 		if res.Outcome != apply.Recorded {
 			t.Errorf("late version 2: %s, want recorded", res.Outcome)
 		}
-		if got := pendingHeadline(); got != "" {
+		if got := pendingHeadline(t, s, id); got != "" {
 			t.Errorf("after ignoring version 3, late version 2 is offered as %q; want nothing offered", got)
 		}
 		if _, err := a.Apply(ctx, &apply.Params{Item: versioned("q", "4", "Dam holds, all clear", "All clear."), SourceName: "wire"}); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := pendingHeadline(), "Dam holds, all clear"; got != want {
+		if got, want := pendingHeadline(t, s, id), "Dam holds, all clear"; got != want {
 			t.Errorf("after version 4 the pending update is %q, want %q", got, want)
 		}
 	})
