@@ -329,7 +329,7 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 			return nil, nil, err
 		}
 	case d.Pending:
-		newer, err := newestReceived(ctx, tx, s, v.ID, it)
+		newer, err := newestReceived(ctx, tx, s.ID, v.ID, it)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -377,14 +377,14 @@ func (a *Applier) applyTx(ctx context.Context, tx store.Tx, p *Params) (*Result,
 }
 
 // newestReceived reports whether it, stored as version newID, is newer
-// than every other agency version received for s: only then is it offered
+// than every other agency version received for the story: only then is it offered
 // to an editor (DESIGN §4 rule 3: newest wins, whatever the order of
 // arrival). Comparing with the pending update alone is not enough: once an
 // editor has ignored an update nothing is pending, and a version older than
 // the ignored one, arriving late, would be offered in its place. A version
 // whose order against another is unknown arrived later, so it is the newer.
-func newestReceived(ctx context.Context, tx store.Tx, s *story.Story, newID int64, it *story.Item) (bool, error) {
-	versions, err := tx.StoryVersions(ctx, s.ID)
+func newestReceived(ctx context.Context, tx store.Tx, storyID, newID int64, it *story.Item) (bool, error) {
+	versions, err := tx.StoryVersions(ctx, storyID)
 	if err != nil {
 		return false, err
 	}

@@ -199,7 +199,7 @@ type Runner struct {
 	driver           string
 	// stopping is set once Run begins to stop River; River's logger
 	// reads it (stopQuietHandler).
-	stopping *atomic.Bool
+	stopping atomic.Bool
 }
 
 // NewSQLite returns a Runner whose jobs live in the SQLite store's database.
@@ -251,7 +251,7 @@ func newRunner[TTx any](driver riverdriver.Driver[TTx], settings riverSettings[T
 		return nil, fmt.Errorf("new %s job runner: %w", settings.name, err)
 	}
 	logger := cfg.Logger.With("component", "jobs", "driver", settings.name)
-	r := &Runner{cfg: cfg, logger: logger, driver: settings.name, stopping: &atomic.Bool{}}
+	r := &Runner{cfg: cfg, logger: logger, driver: settings.name}
 
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &pollSourceWorker{poll: cfg.Poll}); err != nil {
@@ -273,7 +273,7 @@ func newRunner[TTx any](driver riverdriver.Driver[TTx], settings riverSettings[T
 		return nil, fmt.Errorf("new %s job runner: %w", settings.name, err)
 	}
 
-	riverLogger := slog.New(stopQuietHandler{Handler: cfg.Logger.Handler(), stopping: r.stopping}).
+	riverLogger := slog.New(stopQuietHandler{Handler: cfg.Logger.Handler(), stopping: &r.stopping}).
 		With("component", "river", "driver", settings.name)
 	client, err := river.NewClient(driver, &river.Config{
 		// Finished jobs are only kept for looking into recent trouble;

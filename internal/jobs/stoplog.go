@@ -26,12 +26,8 @@ func (h stopQuietHandler) Handle(ctx context.Context, rec slog.Record) error {
 	if !h.Handler.Enabled(ctx, slog.LevelDebug) {
 		return nil
 	}
-	quiet := slog.NewRecord(rec.Time, slog.LevelDebug, rec.Message, rec.PC)
-	rec.Attrs(func(a slog.Attr) bool {
-		quiet.AddAttrs(a)
-		return true
-	})
-	return h.Handler.Handle(ctx, quiet)
+	rec.Level = slog.LevelDebug // rec is this call's copy
+	return h.Handler.Handle(ctx, rec)
 }
 
 func (h stopQuietHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
